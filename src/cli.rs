@@ -1,0 +1,42 @@
+//! The command line, as clap parses it.
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd::logs::LogsCommand;
+use crate::cmd::xray::XrayCommand;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cruddur-obs",
+    version,
+    about = "Wire Honeycomb, AWS X-Ray, CloudWatch Logs and Rollbar into Cruddur, and provision what they need",
+    after_help = "Examples:
+  cruddur-obs xray create-sampling-rule --cli-input-json file://aws/json/xray.json
+  cruddur-obs xray create-group --group-name Cruddur --filter-expression 'service(\"backend-flask\") {fault OR error}'
+  cruddur-obs logs create-log-group --log-group-name cruddur --retention-in-days 7
+
+Exit codes: 0 done, 1 a call failed, 2 invalid input (nothing sent), 3 exists with other
+settings (use --update), 4 credentials, region or endpoint missing or unusable."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// AWS X-Ray groups and sampling rules
+    #[command(subcommand)]
+    Xray(XrayCommand),
+    /// CloudWatch Logs log groups
+    #[command(subcommand)]
+    Logs(LogsCommand),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Example:\n  cruddur-obs completions bash > ~/.local/share/bash-completion/completions/cruddur-obs"
+    )]
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}

@@ -1,0 +1,743 @@
+//! `cruddur-obs xray ...`: X-Ray groups and sampling rules, as the aws cli's commands of the same
+//! names, validated before any call and safe to re-run.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use crate::aws::AwsArgs;
+use crate::drift::{self, Plan};
+use crate::error::{Exit, Failure};
+use crate::group::{self, CreateGroupInput, Group, InsightsConfiguration};
+use crate::input::JsonInput;
+use crate::output::{print_json, table, OutputArgs};
+use crate::sampling_rule::{
+    CreateSamplingRuleInput, SamplingRuleRecord, SamplingRuleUpdate, UpdateSamplingRuleInput,
+    DEFAULT_RULE,
+};
+use crate::tags;
+use crate::validate::Problems;
+use crate::xray::Xray;
+
+#[derive(Subcommand, Debug)]
+pub enum XrayCommand {
+    /// Create a group, or confirm it already exists with these settings
+    #[command(after_help = CREATE_GROUP_EXAMPLES)]
+    CreateGroup(CreateGroupArgs),
+    /// List the groups in the region
+    GetGroups(ReadArgs),
+    /// Show one group
+    GetGroup(GroupRefArgs),
+    /// Change a group's filter expression or insights settings
+    #[command(
+        after_help = "Example:\n  cruddur-obs xray update-group --group-name Cruddur --filter-expression 'service(\"backend-flask\") {fault}'"
+    )]
+    UpdateGroup(UpdateGroupArgs),
+    /// Delete a group (succeeds if it is already gone)
+    DeleteGroup(GroupRefArgs),
+    /// Create a sampling rule from JSON, or confirm it already exists as written
+    #[command(after_help = CREATE_RULE_EXAMPLES)]
+    CreateSamplingRule(CreateRuleArgs),
+    /// List the sampling rules in the region, Default included
+    GetSamplingRules(ReadArgs),
+    /// Change fields of a sampling rule
+    #[command(
+        after_help = "Examples:\n  cruddur-obs xray update-sampling-rule --rule-name Cruddur --fixed-rate 0.05\n  cruddur-obs xray update-sampling-rule --cli-input-json '{\"SamplingRuleUpdate\": {\"RuleName\": \"Cruddur\", \"ReservoirSize\": 1}}'"
+    )]
+    UpdateSamplingRule(UpdateRuleArgs),
+    /// Delete a sampling rule (succeeds if it is already gone; Default cannot be deleted)
+    DeleteSamplingRule(RuleRefArgs),
+}
+
+const CREATE_GROUP_EXAMPLES: &str = "Examples:
+  cruddur-obs xray create-group --group-name Cruddur \\
+      --filter-expression 'service(\"backend-flask\") {fault OR error}'
+  cruddur-obs xray create-group --cli-input-json file://aws/json/xray-group.json --update
+
+Running it again with the same settings succeeds and says \"unchanged\". If the group exists with
+other settings it fails (exit code 3) and lists the differences; --update applies them.";
+
+const CREATE_RULE_EXAMPLES: &str = "Examples:
+  cruddur-obs xray create-sampling-rule --cli-input-json file://aws/json/xray.json
+  cruddur-obs xray create-sampling-rule --cli-input-json aws/json/xray.json --update
+  cat rule.json | cruddur-obs xray create-sampling-rule --cli-input-json -
+
+The JSON is what `aws xray create-sampling-rule --cli-input-json` takes:
+  {\"SamplingRule\": {\"RuleName\": \"Cruddur\", \"ResourceARN\": \"*\", \"Priority\": 9000, ...}, \"Tags\": [...]}
+Running it again with the same rule succeeds and says \"unchanged\". If the rule exists with other
+settings it fails (exit code 3) and lists the differences; --update applies them.";
+
+#[derive(Args, Debug)]
+pub struct CreateGroupArgs {
+    /// Name of the group: 1 to 32 characters, not "Default"
+    #[arg(long, value_name = "NAME")]
+    group_name: Option<String>,
+    /// Which traces belong to the group, e.g. 'service("backend-flask") {fault OR error}'
+    #[arg(long, value_name = "EXPRESSION")]
+    filter_expression: Option<String>,
+    /// Turn on X-Ray Insights for the group
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    insights_enabled: Option<bool>,
+    /// Send Insights notifications (needs --insights-enabled)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    notifications_enabled: Option<bool>,
+    /// Tags, one argument each: Key=NAME,Value=VALUE (or one JSON list)
+    #[arg(long, num_args = 1.., value_name = "TAG")]
+    tags: Vec<String>,
+    /// CreateGroup's input as JSON: file://PATH, a path, - for stdin, or the JSON; flags override it
+    #[arg(long, value_name = "JSON")]
+    cli_input_json: Option<String>,
+    /// If the group exists with other settings, change it to match instead of failing
+    #[arg(long)]
+    update: bool,
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct GroupRefArgs {
+    #[command(flatten)]
+    group: GroupRef,
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct UpdateGroupArgs {
+    #[command(flatten)]
+    group: GroupRef,
+    /// New filter expression
+    #[arg(long, value_name = "EXPRESSION")]
+    filter_expression: Option<String>,
+    /// Turn X-Ray Insights on or off
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    insights_enabled: Option<bool>,
+    /// Turn Insights notifications on or off
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    notifications_enabled: Option<bool>,
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct GroupRef {
+    /// Name of the group
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "group_arn",
+        conflicts_with = "group_arn"
+    )]
+    group_name: Option<String>,
+    /// ARN of the group
+    #[arg(long, value_name = "ARN")]
+    group_arn: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateRuleArgs {
+    /// The rule as JSON: file://PATH, a path, - for stdin, or the JSON itself
+    #[arg(long, value_name = "JSON")]
+    cli_input_json: String,
+    /// If the rule exists with other settings, change it to match instead of failing
+    #[arg(long)]
+    update: bool,
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct UpdateRuleArgs {
+    /// The update as JSON ({"SamplingRuleUpdate": {...}}): file://PATH, a path, - or the JSON; flags override it
+    #[arg(long, value_name = "JSON")]
+    cli_input_json: Option<String>,
+    /// Name of the rule
+    #[arg(long, value_name = "NAME")]
+    rule_name: Option<String>,
+    /// ARN of the rule
+    #[arg(long, value_name = "ARN")]
+    rule_arn: Option<String>,
+    /// Fraction of requests to trace after the reservoir is used, 0 to 1
+    #[arg(long, value_name = "RATE")]
+    fixed_rate: Option<f64>,
+    /// Requests per second traced before the fixed rate applies
+    #[arg(long, value_name = "COUNT")]
+    reservoir_size: Option<i32>,
+    /// Priority, 1 (first) to 9999
+    #[arg(long, value_name = "N")]
+    priority: Option<i32>,
+    /// Service (segment) name to match
+    #[arg(long, value_name = "NAME")]
+    service_name: Option<String>,
+    /// Service type to match
+    #[arg(long, value_name = "TYPE")]
+    service_type: Option<String>,
+    /// Host header to match
+    #[arg(long, value_name = "HOST")]
+    host: Option<String>,
+    /// HTTP method to match
+    #[arg(long, value_name = "METHOD")]
+    http_method: Option<String>,
+    /// URL path to match
+    #[arg(long, value_name = "PATH")]
+    url_path: Option<String>,
+    /// Resource ARN to match
+    #[arg(long, value_name = "ARN")]
+    resource_arn: Option<String>,
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RuleRefArgs {
+    /// Name of the rule
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "rule_arn",
+        conflicts_with = "rule_arn"
+    )]
+    rule_name: Option<String>,
+    /// ARN of the rule
+    #[arg(long, value_name = "ARN")]
+    rule_arn: Option<String>,
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+pub async fn run(command: XrayCommand) -> Result<Exit, Failure> {
+    match command {
+        XrayCommand::CreateGroup(a) => create_group(a).await,
+        XrayCommand::GetGroups(a) => get_groups(a).await,
+        XrayCommand::GetGroup(a) => get_group(a).await,
+        XrayCommand::UpdateGroup(a) => update_group(a).await,
+        XrayCommand::DeleteGroup(a) => delete_group(a).await,
+        XrayCommand::CreateSamplingRule(a) => create_rule(a).await,
+        XrayCommand::GetSamplingRules(a) => get_rules(a).await,
+        XrayCommand::UpdateSamplingRule(a) => update_rule(a).await,
+        XrayCommand::DeleteSamplingRule(a) => delete_rule(a).await,
+    }
+}
+
+/// The failure for a resource that exists with other settings, when `--update` was not given.
+fn drift_failure(what: &str, changes: &[drift::Change], fix: &str) -> Failure {
+    Failure::new(
+        Exit::Drift,
+        format!(
+            "{what} already exists with other settings (as it is -> as asked):\n{}",
+            drift::render(changes)
+        ),
+    )
+    .hint(format!(
+        "re-run with --update to apply these changes, or {fix}"
+    ))
+}
+
+async fn create_group(a: CreateGroupArgs) -> Result<Exit, Failure> {
+    let (mut input, origin) = match &a.cli_input_json {
+        Some(arg) => {
+            let json = JsonInput::read(arg)?;
+            (json.parse::<CreateGroupInput>()?, json.origin)
+        }
+        None => (CreateGroupInput::default(), "command line".to_string()),
+    };
+    if let Some(name) = a.group_name {
+        input.group_name = name;
+    }
+    if a.filter_expression.is_some() {
+        input.filter_expression = a.filter_expression;
+    }
+    if a.insights_enabled.is_some() || a.notifications_enabled.is_some() {
+        let mut config = input.insights_configuration.unwrap_or_default();
+        config.insights_enabled = a.insights_enabled.or(config.insights_enabled);
+        config.notifications_enabled = a.notifications_enabled.or(config.notifications_enabled);
+        input.insights_configuration = Some(config);
+    }
+    if !a.tags.is_empty() {
+        input.tags = tags::parse_xray_tags(&a.tags)?;
+    }
+    if input.group_name.is_empty() && a.cli_input_json.is_none() {
+        return Err(Failure::bad_input("--group-name is required")
+            .hint("for example: cruddur-obs xray create-group --group-name Cruddur"));
+    }
+    input.validate().into_result(&origin)?;
+
+    let xray = Xray::connect(&a.aws).await?;
+    let name = input.group_name.clone();
+    let current = xray.find_group(&name).await?;
+    let current_tags = match (&current, input.tags.is_empty()) {
+        (
+            Some(Group {
+                group_arn: Some(arn),
+                ..
+            }),
+            false,
+        ) => xray.tags(arn).await?,
+        _ => Default::default(),
+    };
+    let what = format!("group \"{name}\"");
+    let (group, verb) = match input.plan(current.as_ref().map(|g| (g, &current_tags))) {
+        Plan::Create => (xray.create_group(&input).await?, format!("created {what}")),
+        Plan::Unchanged => (
+            current.unwrap_or_else(|| unreachable_group(&name)),
+            format!("{what} unchanged"),
+        ),
+        Plan::Update(changes) if !a.update => {
+            return Err(drift_failure(
+                &what,
+                &changes,
+                &format!("change {origin} to match"),
+            ))
+        }
+        Plan::Update(changes) => {
+            let group = current.unwrap_or_else(|| unreachable_group(&name));
+            let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+            let mut updated = group.clone();
+            if fields.iter().any(|f| !f.starts_with("Tags.")) {
+                updated = xray
+                    .update_group(
+                        &name,
+                        input.filter_expression.clone(),
+                        input.insights_configuration,
+                    )
+                    .await?;
+            }
+            if fields.iter().any(|f| f.starts_with("Tags.")) {
+                if let Some(arn) = &group.group_arn {
+                    xray.tag(arn, &tags::list_to_map(&input.tags)).await?;
+                }
+            }
+            (
+                updated,
+                format!("updated {what}:\n{}", drift::render(&changes)),
+            )
+        }
+    };
+    if a.out.json() {
+        print_json(&json!({ "Group": group }));
+    } else {
+        println!("{verb}");
+        if let Some(arn) = &group.group_arn {
+            println!("  arn: {arn}");
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// `plan` only says Unchanged or Update when the group was found.
+fn unreachable_group(name: &str) -> Group {
+    Group {
+        group_name: Some(name.to_string()),
+        group_arn: None,
+        filter_expression: None,
+        insights_configuration: None,
+    }
+}
+
+fn group_rows(groups: &[Group]) -> Vec<Vec<String>> {
+    groups
+        .iter()
+        .map(|g| {
+            let (insights, notifications) =
+                InsightsConfiguration::effective(&g.insights_configuration);
+            vec![
+                g.group_name.clone().unwrap_or_default(),
+                g.filter_expression.clone().unwrap_or_else(|| "-".into()),
+                match (insights, notifications) {
+                    (true, true) => "on, notifying".into(),
+                    (true, false) => "on".into(),
+                    _ => "off".into(),
+                },
+            ]
+        })
+        .collect()
+}
+
+async fn get_groups(a: ReadArgs) -> Result<Exit, Failure> {
+    let xray = Xray::connect(&a.aws).await?;
+    let groups = xray.groups().await?;
+    if a.out.json() {
+        print_json(&json!({ "Groups": groups }));
+    } else if groups.is_empty() {
+        println!("no groups in {}", xray.region());
+    } else {
+        println!(
+            "{}",
+            table(&["NAME", "FILTER", "INSIGHTS"], &group_rows(&groups))
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+fn group_ref(name: &Option<String>, arn: &Option<String>, p: &mut Problems) -> String {
+    match (name, arn) {
+        (Some(n), _) => {
+            p.length("--group-name", n, 1, 32);
+            n.clone()
+        }
+        (None, Some(a)) => {
+            p.length("--group-arn", a, 1, 400);
+            a.clone()
+        }
+        (None, None) => String::new(),
+    }
+}
+
+fn no_such_group(name: &str, region: &str) -> Failure {
+    Failure::failed(format!("there is no group \"{name}\" in {region}"))
+        .hint("list the groups: cruddur-obs xray get-groups")
+}
+
+async fn get_group(a: GroupRefArgs) -> Result<Exit, Failure> {
+    let mut p = Problems::new();
+    let name = group_ref(&a.group.group_name, &a.group.group_arn, &mut p);
+    p.into_result("command line")?;
+    let xray = Xray::connect(&a.aws).await?;
+    let group = xray
+        .find_group(&name)
+        .await?
+        .ok_or_else(|| no_such_group(&name, xray.region()))?;
+    if a.out.json() {
+        print_json(&json!({ "Group": group }));
+    } else {
+        println!(
+            "{}",
+            table(
+                &["NAME", "FILTER", "INSIGHTS"],
+                &group_rows(std::slice::from_ref(&group))
+            )
+        );
+        if let Some(arn) = &group.group_arn {
+            println!("arn: {arn}");
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+async fn update_group(a: UpdateGroupArgs) -> Result<Exit, Failure> {
+    let mut p = Problems::new();
+    let name = group_ref(&a.group.group_name, &a.group.group_arn, &mut p);
+    if let Some(f) = &a.filter_expression {
+        group::validate_filter("--filter-expression", f, &mut p);
+    }
+    if a.notifications_enabled == Some(true) && a.insights_enabled == Some(false) {
+        p.push(
+            "--notifications-enabled",
+            "notifications are on while insights are off",
+            "notifications only together with insights",
+        );
+    }
+    p.into_result("command line")?;
+    if a.filter_expression.is_none()
+        && a.insights_enabled.is_none()
+        && a.notifications_enabled.is_none()
+    {
+        return Err(Failure::bad_input("nothing to update")
+            .hint("pass --filter-expression, --insights-enabled or --notifications-enabled"));
+    }
+    let xray = Xray::connect(&a.aws).await?;
+    let current = xray
+        .find_group(&name)
+        .await?
+        .ok_or_else(|| no_such_group(&name, xray.region()))?;
+    let insights = (a.insights_enabled.is_some() || a.notifications_enabled.is_some()).then_some(
+        InsightsConfiguration {
+            insights_enabled: a.insights_enabled,
+            notifications_enabled: a.notifications_enabled,
+        },
+    );
+    let desired = CreateGroupInput {
+        group_name: name.clone(),
+        filter_expression: a.filter_expression.clone(),
+        insights_configuration: insights,
+        tags: vec![],
+    };
+    let changes = desired.changes_from(&current, &Default::default());
+    let group = if changes.is_empty() {
+        current
+    } else {
+        xray.update_group(&name, a.filter_expression, insights)
+            .await?
+    };
+    if a.out.json() {
+        print_json(&json!({ "Group": group }));
+    } else if changes.is_empty() {
+        println!("group \"{name}\" unchanged");
+    } else {
+        println!("updated group \"{name}\":\n{}", drift::render(&changes));
+    }
+    Ok(Exit::Ok)
+}
+
+async fn delete_group(a: GroupRefArgs) -> Result<Exit, Failure> {
+    let mut p = Problems::new();
+    let name = group_ref(&a.group.group_name, &a.group.group_arn, &mut p);
+    p.into_result("command line")?;
+    let xray = Xray::connect(&a.aws).await?;
+    if xray.find_group(&name).await?.is_none() {
+        if !a.out.json() {
+            println!(
+                "group \"{name}\" does not exist in {}; nothing to delete",
+                xray.region()
+            );
+        }
+        return Ok(Exit::Ok);
+    }
+    xray.delete_group(&name).await?;
+    if !a.out.json() {
+        println!("deleted group \"{name}\"");
+    }
+    Ok(Exit::Ok)
+}
+
+async fn create_rule(a: CreateRuleArgs) -> Result<Exit, Failure> {
+    let json = JsonInput::read(&a.cli_input_json)?;
+    let input: CreateSamplingRuleInput = json.parse()?;
+    input.validate().into_result(&json.origin)?;
+
+    let xray = Xray::connect(&a.aws).await?;
+    let name = input.sampling_rule.rule_name.clone().unwrap_or_default();
+    let current = xray.find_rule(&name).await?;
+    let current_tags = match (&current, input.tags.is_empty()) {
+        (Some(r), false) => match &r.sampling_rule.rule_arn {
+            Some(arn) => xray.tags(arn).await?,
+            None => Default::default(),
+        },
+        _ => Default::default(),
+    };
+    let what = format!("sampling rule \"{name}\"");
+    let (record, verb) = match (
+        input.plan(current.as_ref().map(|r| (r, &current_tags))),
+        current,
+    ) {
+        (Plan::Create, _) => (
+            xray.create_rule(&input.sampling_rule, &input.tags).await?,
+            format!("created {what}"),
+        ),
+        (Plan::Unchanged, Some(record)) => (record, format!("{what} unchanged")),
+        (Plan::Update(changes), Some(_)) if !a.update => {
+            return Err(drift_failure(
+                &what,
+                &changes,
+                &format!("change {} to match", json.origin),
+            ))
+        }
+        (Plan::Update(changes), Some(record)) => {
+            let update = record.sampling_rule.update_to(&input.sampling_rule);
+            let mut updated = record.clone();
+            if !update.is_empty() {
+                updated = xray.update_rule(&update).await?;
+            }
+            if changes.iter().any(|c| c.field.starts_with("Tags.")) {
+                if let Some(arn) = &record.sampling_rule.rule_arn {
+                    xray.tag(arn, &tags::list_to_map(&input.tags)).await?;
+                }
+            }
+            (
+                updated,
+                format!("updated {what}:\n{}", drift::render(&changes)),
+            )
+        }
+        (_, None) => unreachable!("plan only compares against an existing rule"),
+    };
+    if a.out.json() {
+        print_json(&json!({ "SamplingRuleRecord": record }));
+    } else {
+        println!("{verb}");
+        if let Some(arn) = &record.sampling_rule.rule_arn {
+            println!("  arn: {arn}");
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn rule_rows(records: &[SamplingRuleRecord]) -> Vec<Vec<String>> {
+    records
+        .iter()
+        .map(|r| {
+            let s = &r.sampling_rule;
+            vec![
+                r.name().to_string(),
+                s.priority.to_string(),
+                s.fixed_rate.to_string(),
+                s.reservoir_size.to_string(),
+                s.service_name.clone(),
+                s.host.clone(),
+                s.http_method.clone(),
+                s.url_path.clone(),
+            ]
+        })
+        .collect()
+}
+
+async fn get_rules(a: ReadArgs) -> Result<Exit, Failure> {
+    let xray = Xray::connect(&a.aws).await?;
+    let records = xray.sampling_rules().await?;
+    if a.out.json() {
+        print_json(&json!({ "SamplingRuleRecords": records }));
+    } else {
+        let headers = [
+            "NAME",
+            "PRIORITY",
+            "RATE",
+            "RESERVOIR",
+            "SERVICE",
+            "HOST",
+            "METHOD",
+            "PATH",
+        ];
+        println!("{}", table(&headers, &rule_rows(&records)));
+    }
+    Ok(Exit::Ok)
+}
+
+async fn update_rule(a: UpdateRuleArgs) -> Result<Exit, Failure> {
+    let (mut update, origin) = match &a.cli_input_json {
+        Some(arg) => {
+            let json = JsonInput::read(arg)?;
+            (
+                json.parse::<UpdateSamplingRuleInput>()?
+                    .sampling_rule_update,
+                json.origin,
+            )
+        }
+        None => (SamplingRuleUpdate::default(), "command line".to_string()),
+    };
+    macro_rules! take {
+        ($($field:ident),*) => { $( if a.$field.is_some() { update.$field = a.$field.clone(); } )* };
+    }
+    take!(
+        rule_name,
+        rule_arn,
+        fixed_rate,
+        reservoir_size,
+        priority,
+        service_name,
+        service_type,
+        host,
+        http_method,
+        url_path,
+        resource_arn
+    );
+    update.validate().into_result(&origin)?;
+    if update.is_empty() {
+        return Err(Failure::bad_input("nothing to update")
+            .hint("pass a field to change, for example --fixed-rate 0.05"));
+    }
+
+    let xray = Xray::connect(&a.aws).await?;
+    let key = update
+        .rule_name
+        .clone()
+        .or(update.rule_arn.clone())
+        .unwrap_or_default();
+    let current = xray
+        .sampling_rules()
+        .await?
+        .into_iter()
+        .find(|r| r.name() == key || r.sampling_rule.rule_arn.as_deref() == Some(key.as_str()))
+        .ok_or_else(|| {
+            Failure::failed(format!(
+                "there is no sampling rule \"{key}\" in {}",
+                xray.region()
+            ))
+            .hint("list the rules: cruddur-obs xray get-sampling-rules")
+        })?;
+    let mut desired = current.sampling_rule.clone();
+    macro_rules! apply {
+        ($($field:ident),*) => { $( if let Some(v) = &update.$field { desired.$field = v.clone(); } )* };
+    }
+    apply!(
+        resource_arn,
+        priority,
+        fixed_rate,
+        reservoir_size,
+        host,
+        service_name,
+        service_type,
+        http_method,
+        url_path
+    );
+    if update.attributes.is_some() {
+        desired.attributes = update.attributes.clone();
+    }
+    if update.sampling_rate_boost.is_some() {
+        desired.sampling_rate_boost = update.sampling_rate_boost;
+    }
+    let changes = current.sampling_rule.changes_to(&desired);
+    let record = if changes.is_empty() {
+        current
+    } else {
+        xray.update_rule(&update).await?
+    };
+    let name = record.name().to_string();
+    if a.out.json() {
+        print_json(&json!({ "SamplingRuleRecord": record }));
+    } else if changes.is_empty() {
+        println!("sampling rule \"{name}\" unchanged");
+    } else {
+        println!(
+            "updated sampling rule \"{name}\":\n{}",
+            drift::render(&changes)
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+async fn delete_rule(a: RuleRefArgs) -> Result<Exit, Failure> {
+    let mut p = Problems::new();
+    if let Some(n) = &a.rule_name {
+        p.length("--rule-name", n, 1, 32);
+    }
+    p.into_result("command line")?;
+    let key = a
+        .rule_name
+        .clone()
+        .or(a.rule_arn.clone())
+        .unwrap_or_default();
+    if key == DEFAULT_RULE || key.ends_with(":sampling-rule/Default") {
+        return Err(Failure::bad_input("the Default sampling rule cannot be deleted")
+            .hint("to trace less by default, lower its rate: cruddur-obs xray update-sampling-rule --rule-name Default --fixed-rate 0.01"));
+    }
+    let xray = Xray::connect(&a.aws).await?;
+    let exists = xray
+        .sampling_rules()
+        .await?
+        .iter()
+        .any(|r| r.name() == key || r.sampling_rule.rule_arn.as_deref() == Some(key.as_str()));
+    if !exists {
+        if !a.out.json() {
+            println!(
+                "sampling rule \"{key}\" does not exist in {}; nothing to delete",
+                xray.region()
+            );
+        }
+        return Ok(Exit::Ok);
+    }
+    let record = xray.delete_rule(&a.rule_name, &a.rule_arn).await?;
+    if a.out.json() {
+        print_json(&json!({ "SamplingRuleRecord": record }));
+    } else {
+        println!("deleted sampling rule \"{}\"", record.name());
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,63 @@
+//! What differs between a resource as it is and as the user asked for it.
+
+use serde::Serialize;
+
+/// One field that differs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub field: String,
+    pub current: String,
+    pub desired: String,
+}
+
+/// What a create command will do, or did, to one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    Create,
+    Unchanged,
+    Update(Vec<Change>),
+}
+
+/// Lists changes as aligned lines: `  FixedRate      0.05 -> 0.1`.
+pub fn render(changes: &[Change]) -> String {
+    let width = changes.iter().map(|c| c.field.len()).max().unwrap_or(0);
+    changes
+        .iter()
+        .map(|c| format!("  {:width$}  {} -> {}", c.field, c.current, c.desired))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Adds a change when the two values differ, showing both with `show`.
+pub fn compare<T: PartialEq>(
+    out: &mut Vec<Change>,
+    field: &str,
+    current: &T,
+    desired: &T,
+    show: impl Fn(&T) -> String,
+) {
+    if current != desired {
+        out.push(Change {
+            field: field.to_string(),
+            current: show(current),
+            desired: show(desired),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_fields() {
+        let mut c = Vec::new();
+        compare(&mut c, "FixedRate", &0.05, &0.1, |v| v.to_string());
+        compare(&mut c, "Priority", &9000, &9000, |v| v.to_string());
+        compare(&mut c, "Host", &"*", &"api", |v| format!("\"{v}\""));
+        assert_eq!(
+            render(&c),
+            "  FixedRate  0.05 -> 0.1\n  Host       \"*\" -> \"api\""
+        );
+    }
+}

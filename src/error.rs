@@ -1,0 +1,67 @@
+//! One error type for everything the user can get wrong or that can fail, and the exit code it maps to.
+
+use std::fmt;
+
+/// Exit codes, documented in the README. Scripts rely on them: never renumber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Done: created, updated, or already as asked.
+    Ok = 0,
+    /// A call to AWS (or another service) failed.
+    Failed = 1,
+    /// The input is invalid; nothing was sent and no file changed.
+    BadInput = 2,
+    /// The resource exists with other settings; re-run with `--update` to apply them.
+    Drift = 3,
+    /// Credentials, region or endpoint are missing or unusable; nothing was sent.
+    Setup = 4,
+}
+
+impl Exit {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// A failure explained for a person: what went wrong, and (when we know) what to do about it.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::new(Exit::BadInput, message)
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::new(Exit::Failed, message)
+    }
+
+    pub fn setup(message: impl Into<String>) -> Self {
+        Self::new(Exit::Setup, message)
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}

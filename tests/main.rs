@@ -1,0 +1,10 @@
+//! All integration tests, in one binary: it builds once, and the moto server is shared.
+
+mod support;
+
+mod awscli_fake;
+mod cli;
+mod logs;
+mod setup;
+mod validation;
+mod xray;

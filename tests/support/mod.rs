@@ -1,0 +1,283 @@
+//! What every integration test runs against: the real binary with a clean environment, moto on
+//! loopback, the X-Ray fake, and the aws cli, all from the project's virtualenv.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command as Process, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The virtualenv tests/run.sh builds. A missing one fails the test, naming the fix.
+pub fn venv_bin(name: &str) -> PathBuf {
+    let venv = std::env::var_os("CRUDDUR_OBS_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv"));
+    let bin = venv.join("bin").join(name);
+    assert!(
+        bin.exists(),
+        "missing test dependency {}: run the tests with `bash tests/run.sh`, which installs moto and the aws cli into .venv",
+        bin.display()
+    );
+    bin
+}
+
+/// A HOME with no AWS files in it, so nothing from this machine leaks into a test.
+fn empty_home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let dir =
+            std::env::temp_dir().join(format!("cruddur-obs-test-home-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
+
+/// The standard test environment: fake credentials, us-east-1, nothing else.
+pub const TEST_ENV: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+];
+
+/// The cruddur-obs binary with a cleared environment plus `TEST_ENV`.
+pub fn cruddur() -> Command {
+    let mut cmd = Command::cargo_bin("cruddur-obs").unwrap();
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", empty_home())
+        .envs(TEST_ENV.iter().copied())
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// The real aws cli (v1) from the virtualenv, with the same environment.
+pub fn aws_cli() -> Command {
+    let mut cmd = Command::new(venv_bin("aws"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", empty_home())
+        .envs(TEST_ENV.iter().copied())
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A server process that is killed when dropped.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh X-Ray control-plane fake on a free port, for one test.
+pub fn xray_fake() -> XrayFake {
+    let mut child = Process::new(venv_bin("python"))
+        .arg(repo().join("tests/fakes/xray_fake.py"))
+        .args(["--port", "0", "--page-size", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the X-Ray fake");
+    let mut line = String::new();
+    let stdout: ChildStdout = child.stdout.take().unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from the X-Ray fake: {line:?}"))
+        .to_string();
+    XrayFake {
+        server: Server { child, url },
+    }
+}
+
+pub struct XrayFake {
+    server: Server,
+}
+
+impl XrayFake {
+    pub fn url(&self) -> &str {
+        &self.server.url
+    }
+
+    /// Makes the next `count` requests (-1: all) to the named operations fail as `mode`.
+    pub fn faults(&self, mode: &str, count: i64, operations: &[&str]) {
+        let body = serde_json::json!({"mode": mode, "count": count, "operations": operations});
+        post(&format!("{}/_fake/faults", self.url()), &body.to_string());
+    }
+
+    /// Every AWS request the fake received, as (operation, status).
+    pub fn requests(&self) -> Vec<(String, u16)> {
+        let v: serde_json::Value =
+            serde_json::from_str(&get(&format!("{}/_fake/requests", self.url()))).unwrap();
+        v["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["operation"].as_str().unwrap().to_string(),
+                    r["status"].as_u64().unwrap() as u16,
+                )
+            })
+            .collect()
+    }
+
+    pub fn state(&self) -> serde_json::Value {
+        serde_json::from_str(&get(&format!("{}/_fake/state", self.url()))).unwrap()
+    }
+
+    /// The stored rule named `name`.
+    pub fn rule(&self, name: &str) -> serde_json::Value {
+        let state = self.state();
+        let rules = state["sampling_rules"].as_array().unwrap();
+        rules
+            .iter()
+            .map(|r| r.get("SamplingRule").unwrap_or(r).clone())
+            .find(|r| r["RuleName"] == name)
+            .unwrap_or_else(|| panic!("no rule {name} in {state}"))
+    }
+}
+
+pub fn get(url: &str) -> String {
+    ureq::get(url)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+}
+
+pub fn post(url: &str, body: &str) -> String {
+    ureq::post(url)
+        .header("Content-Type", "application/json")
+        .send(body)
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+}
+
+/// One moto server for the whole test binary, lent to one test at a time and reset for each.
+/// It runs under a shell that kills it when this process's end of stdin closes.
+pub fn moto() -> Moto {
+    static MOTO: OnceLock<Mutex<Server>> = OnceLock::new();
+    let server = MOTO.get_or_init(|| {
+        let port = free_port();
+        let script = format!(
+            "\"$0\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid"
+        );
+        let child = Process::new("sh")
+            .args(["-c", &script])
+            .arg(venv_bin("moto_server"))
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("start moto_server");
+        wait_for_port(port, "moto_server");
+        Mutex::new(Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        })
+    });
+    let guard = server
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    post(&format!("{}/moto-api/reset", guard.url), "");
+    Moto { guard }
+}
+
+pub struct Moto {
+    guard: MutexGuard<'static, Server>,
+}
+
+impl Moto {
+    pub fn url(&self) -> &str {
+        &self.guard.url
+    }
+}
+
+/// A loopback port that accepts connections and records whether any came: proof that a
+/// command made no network call.
+pub struct Listener {
+    listener: TcpListener,
+    pub url: String,
+}
+
+impl Listener {
+    pub fn new() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        Listener { listener, url }
+    }
+
+    pub fn assert_untouched(&self) {
+        match self.listener.accept() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Ok((mut stream, _)) => {
+                let mut buf = [0u8; 256];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                panic!("a request was made: {}", String::from_utf8_lossy(&buf[..n]));
+            }
+            Err(e) => panic!("listener failed: {e}"),
+        }
+    }
+}
+
+/// Standard output of a finished command as text.
+pub fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// JSON with every number as f64, so `1` and `1.0` compare equal as they do for the aws cli's
+/// Python readers.
+pub fn normalize(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => serde_json::json!(n.as_f64().unwrap()),
+        Value::Array(a) => Value::Array(a.into_iter().map(normalize).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, normalize(v))).collect()),
+        other => other,
+    }
+}
+
+pub fn json_of(text: &str) -> serde_json::Value {
+    normalize(serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")))
+}
