@@ -59,23 +59,32 @@ impl Logs {
             .find(|g| g.log_group_name.as_deref() == Some(name)))
     }
 
-    pub async fn create(&self, spec: &LogGroupSpec) -> Result<(), Failure> {
-        self.client
+    /// Creates the group; `Ok(false)` when it already exists (a documented error code, so no
+    /// lookup is needed first and a fresh create is one call).
+    pub async fn create(&self, spec: &LogGroupSpec) -> Result<bool, Failure> {
+        let result = self
+            .client
             .create_log_group()
             .log_group_name(&spec.name)
             .set_kms_key_id(spec.kms_key_id.clone())
             .set_log_group_class(spec.class.as_deref().map(sdk::LogGroupClass::from))
             .set_tags((!spec.tags.is_empty()).then(|| spec.tags.clone().into_iter().collect()))
             .send()
-            .await
-            .map_err(|e| {
-                self.aws.explain(
-                    e,
-                    &format!("creating log group \"{}\"", spec.name),
-                    "logs:CreateLogGroup",
-                )
-            })?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(self.aws.explain(
+                e,
+                &format!("creating log group \"{}\"", spec.name),
+                "logs:CreateLogGroup",
+            )),
+        }
     }
 
     pub async fn put_retention(&self, name: &str, days: i32) -> Result<(), Failure> {

@@ -129,7 +129,7 @@ fn unreachable_endpoint() {
     assert_eq!(
         err,
         format!(
-            "error: listing log groups: cannot reach {url}: Connection refused (os error 111)\n\
+            "error: creating log group \"cruddur\": cannot reach {url}: Connection refused (os error 111)\n\
              hint: check --endpoint-url / AWS_ENDPOINT_URL and the network, then run the command again (it is safe to re-run)\n"
         )
     );

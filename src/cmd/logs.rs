@@ -133,21 +133,34 @@ async fn create(a: CreateArgs) -> Result<Exit, Failure> {
 
     let logs = Logs::connect(&a.aws).await?;
     let name = &spec.name;
+    let what = format!("log group \"{name}\"");
+    if logs.create(&spec).await? {
+        let message = match spec.retention_in_days {
+            Some(days) => {
+                logs.put_retention(name, days).await?;
+                format!("created {what} with a retention of {days} days")
+            }
+            None => format!("created {what}"),
+        };
+        if !a.out.json() {
+            println!("{message}");
+            if spec.retention_in_days.is_none() {
+                eprintln!("{}", retention_note(name));
+            }
+        }
+        return Ok(Exit::Ok);
+    }
     let current = logs.find(name).await?;
     let current_tags = match (&current, spec.tags.is_empty()) {
         (Some(_), false) => logs.tags(name).await?,
         _ => Default::default(),
     };
-    let what = format!("log group \"{name}\"");
     let message = match spec.plan(current.as_ref().map(|g| (g, &current_tags))) {
         Plan::Create => {
-            logs.create(&spec).await?;
-            if let Some(days) = spec.retention_in_days {
-                logs.put_retention(name, days).await?;
-                format!("created {what} with a retention of {days} days")
-            } else {
-                format!("created {what}")
-            }
+            return Err(
+                Failure::failed(format!("{what} was deleted while it was being checked"))
+                    .hint("run the command again"),
+            )
         }
         Plan::Unchanged => format!("{what} unchanged"),
         Plan::Update(changes) => {
