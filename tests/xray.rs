@@ -585,3 +585,31 @@ fn service_side_rejection_is_shown() {
     assert!(stderr_of(&out)
         .contains("there is no group \"arn:aws:xray:us-east-1:123456789012:group/Nope/X\""));
 }
+
+#[test]
+fn access_denied_names_the_permission() {
+    let fake = xray_fake();
+    fake.faults("denied", -1, &["CreateSamplingRule"]);
+    let out = run(
+        &fake,
+        &[
+            "xray",
+            "create-sampling-rule",
+            "--cli-input-json",
+            XRAY_JSON,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr_of(&out),
+        "error: creating sampling rule \"Cruddur\": access denied: User: arn:aws:iam::123456789012:user/cruddur is not authorized to perform: xray:CreateSamplingRule\n\
+         hint: the IAM user or role needs permission for xray:CreateSamplingRule\n"
+    );
+    let denied: Vec<u16> = fake
+        .requests()
+        .iter()
+        .filter(|(op, _)| op == "CreateSamplingRule")
+        .map(|(_, s)| *s)
+        .collect();
+    assert_eq!(denied, [403], "a denial is not retried");
+}

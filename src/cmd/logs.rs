@@ -29,6 +29,9 @@ pub enum LogsCommand {
     )]
     PutRetentionPolicy(RetentionArgs),
     /// Delete a log group and its events (succeeds if it is already gone)
+    #[command(
+        after_help = "Example:\n  cruddur-obs logs delete-log-group --log-group-name cruddur"
+    )]
     DeleteLogGroup(NameArgs),
 }
 

@@ -24,8 +24,14 @@ pub enum XrayCommand {
     #[command(after_help = CREATE_GROUP_EXAMPLES)]
     CreateGroup(CreateGroupArgs),
     /// List the groups in the region
+    #[command(
+        after_help = "Examples:\n  cruddur-obs xray get-groups\n  cruddur-obs xray get-groups --region eu-west-2 --output json"
+    )]
     GetGroups(ReadArgs),
     /// Show one group
+    #[command(
+        after_help = "Example:\n  cruddur-obs xray get-group --group-name Cruddur --output json"
+    )]
     GetGroup(GroupRefArgs),
     /// Change a group's filter expression or insights settings
     #[command(
@@ -33,11 +39,15 @@ pub enum XrayCommand {
     )]
     UpdateGroup(UpdateGroupArgs),
     /// Delete a group (succeeds if it is already gone)
+    #[command(after_help = "Example:\n  cruddur-obs xray delete-group --group-name Cruddur")]
     DeleteGroup(GroupRefArgs),
     /// Create a sampling rule from JSON, or confirm it already exists as written
     #[command(after_help = CREATE_RULE_EXAMPLES)]
     CreateSamplingRule(CreateRuleArgs),
     /// List the sampling rules in the region, Default included
+    #[command(
+        after_help = "Examples:\n  cruddur-obs xray get-sampling-rules\n  cruddur-obs xray get-sampling-rules --output json"
+    )]
     GetSamplingRules(ReadArgs),
     /// Change fields of a sampling rule
     #[command(
@@ -45,6 +55,9 @@ pub enum XrayCommand {
     )]
     UpdateSamplingRule(UpdateRuleArgs),
     /// Delete a sampling rule (succeeds if it is already gone; Default cannot be deleted)
+    #[command(
+        after_help = "Example:\n  cruddur-obs xray delete-sampling-rule --rule-name Cruddur"
+    )]
     DeleteSamplingRule(RuleRefArgs),
 }
 

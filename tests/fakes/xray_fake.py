@@ -14,7 +14,7 @@ the account is always 123456789012.
 
 Test control, not part of AWS and never in the request log:
   POST /_fake/reset     initial state (only the "Default" rule), no faults, empty log
-  POST /_fake/faults    {"mode": "throttle"|"error500"|"none", "count": N (-1: until reset),
+  POST /_fake/faults    {"mode": "throttle"|"error500"|"denied"|"none", "count": N (-1: until reset),
                          "operations": ["CreateSamplingRule", ...] (optional; default all)}
   GET  /_fake/requests  {"requests": [{"operation": "CreateGroup", "status": 200}, ...]}
   GET  /_fake/state     {"groups": [...], "sampling_rules": [...], "tags": {arn: [...]}}
@@ -266,6 +266,13 @@ class XRayState:
             f["count"] -= 1
         if f["mode"] == "throttle":
             return ApiError("ThrottledException", "Rate exceeded", 429)
+        if f["mode"] == "denied":
+            # What IAM answers for a user without the permission, on every AWS service.
+            return ApiError(
+                "AccessDeniedException",
+                f"User: arn:aws:iam::{ACCOUNT}:user/cruddur is not authorized to perform: xray:{operation}",
+                403,
+            )
         return ApiError("InternalFailure", "Internal server error", 500)
 
     def snapshot(self):
@@ -608,8 +615,8 @@ def parse_fault(raw):
     mode = spec.get("mode")
     if mode == "none":
         return None
-    if mode not in ("throttle", "error500"):
-        raise ValueError("mode must be one of throttle, error500, none")
+    if mode not in ("throttle", "error500", "denied"):
+        raise ValueError("mode must be one of throttle, error500, denied, none")
     count = spec.get("count")
     if not isinstance(count, int) or isinstance(count, bool) or count < -1:
         raise ValueError("count must be an integer >= 0, or -1 for every request until reset")
