@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::error::{Exit, Failure};
+
 /// One field that differs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
@@ -16,6 +18,23 @@ pub enum Plan {
     Create,
     Unchanged,
     Update(Vec<Change>),
+}
+
+/// The failure for a resource that exists with other settings when `--update` was not given.
+/// `fix` is a second way out, such as editing the input file.
+pub fn refusal(what: &str, changes: &[Change], fix: Option<&str>) -> Failure {
+    let hint = match fix {
+        Some(fix) => format!("re-run with --update to apply these changes, or {fix}"),
+        None => "re-run with --update to apply these changes".to_string(),
+    };
+    Failure::new(
+        Exit::Drift,
+        format!(
+            "{what} already exists with other settings (as it is -> as asked):\n{}",
+            render(changes)
+        ),
+    )
+    .hint(hint)
 }
 
 /// Lists changes as aligned lines: `  FixedRate      0.05 -> 0.1`.

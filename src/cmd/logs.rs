@@ -177,14 +177,7 @@ async fn create(a: CreateArgs) -> Result<Exit, Failure> {
                 .hint(format!("keep the current value, or delete the group (cruddur-obs logs delete-log-group --log-group-name {name}) and create it again")));
             }
             if !a.update {
-                return Err(Failure::new(
-                    Exit::Drift,
-                    format!(
-                        "{what} already exists with other settings (as it is -> as asked):\n{}",
-                        drift::render(&changes)
-                    ),
-                )
-                .hint("re-run with --update to apply these changes"));
+                return Err(drift::refusal(&what, &changes, None));
             }
             if let Some(days) = spec
                 .retention_in_days

@@ -251,20 +251,6 @@ pub async fn run(command: XrayCommand) -> Result<Exit, Failure> {
     }
 }
 
-/// The failure for a resource that exists with other settings, when `--update` was not given.
-fn drift_failure(what: &str, changes: &[drift::Change], fix: &str) -> Failure {
-    Failure::new(
-        Exit::Drift,
-        format!(
-            "{what} already exists with other settings (as it is -> as asked):\n{}",
-            drift::render(changes)
-        ),
-    )
-    .hint(format!(
-        "re-run with --update to apply these changes, or {fix}"
-    ))
-}
-
 async fn create_group(a: CreateGroupArgs) -> Result<Exit, Failure> {
     let (mut input, origin) = match &a.cli_input_json {
         Some(arg) => {
@@ -315,10 +301,10 @@ async fn create_group(a: CreateGroupArgs) -> Result<Exit, Failure> {
             format!("{what} unchanged"),
         ),
         Plan::Update(changes) if !a.update => {
-            return Err(drift_failure(
+            return Err(drift::refusal(
                 &what,
                 &changes,
-                &format!("change {origin} to match"),
+                Some(&format!("change {origin} to match")),
             ))
         }
         Plan::Update(changes) => {
@@ -548,10 +534,10 @@ async fn create_rule(a: CreateRuleArgs) -> Result<Exit, Failure> {
         ),
         (Plan::Unchanged, Some(record)) => (record, format!("{what} unchanged")),
         (Plan::Update(changes), Some(_)) if !a.update => {
-            return Err(drift_failure(
+            return Err(drift::refusal(
                 &what,
                 &changes,
-                &format!("change {} to match", json.origin),
+                Some(&format!("change {} to match", json.origin)),
             ))
         }
         (Plan::Update(changes), Some(record)) => {

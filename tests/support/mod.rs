@@ -48,9 +48,8 @@ pub const TEST_ENV: &[(&str, &str)] = &[
     ("AWS_EC2_METADATA_DISABLED", "true"),
 ];
 
-/// The cruddur-obs binary with a cleared environment plus `TEST_ENV`.
-pub fn cruddur() -> Command {
-    let mut cmd = Command::cargo_bin("cruddur-obs").unwrap();
+/// A command with a cleared environment plus `TEST_ENV`.
+fn hermetic(mut cmd: Command) -> Command {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", empty_home())
@@ -59,15 +58,14 @@ pub fn cruddur() -> Command {
     cmd
 }
 
-/// The real aws cli (v1) from the virtualenv, with the same environment.
+/// The cruddur-obs binary, hermetic.
+pub fn cruddur() -> Command {
+    hermetic(Command::cargo_bin("cruddur-obs").unwrap())
+}
+
+/// The real aws cli (v1) from the virtualenv, hermetic.
 pub fn aws_cli() -> Command {
-    let mut cmd = Command::new(venv_bin("aws"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", empty_home())
-        .envs(TEST_ENV.iter().copied())
-        .timeout(Duration::from_secs(60));
-    cmd
+    hermetic(Command::new(venv_bin("aws")))
 }
 
 pub fn free_port() -> u16 {
