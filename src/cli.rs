@@ -2,6 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::cmd::env::EnvArgs;
+use crate::cmd::init::InitArgs;
+use crate::cmd::keys::{HoneycombCommand, RollbarCommand};
 use crate::cmd::logs::LogsCommand;
 use crate::cmd::xray::XrayCommand;
 
@@ -11,6 +14,7 @@ use crate::cmd::xray::XrayCommand;
     version,
     about = "Wire Honeycomb, AWS X-Ray, CloudWatch Logs and Rollbar into Cruddur, and provision what they need",
     after_help = "Examples:
+  cruddur-obs init demo --yes
   cruddur-obs xray create-sampling-rule --cli-input-json file://aws/json/xray.json
   cruddur-obs xray create-group --group-name Cruddur --filter-expression 'service(\"backend-flask\") {fault OR error}'
   cruddur-obs logs create-log-group --log-group-name cruddur --retention-in-days 7
@@ -25,12 +29,22 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Scaffold a Cruddur workspace wired for Honeycomb, X-Ray, CloudWatch Logs and Rollbar
+    Init(InitArgs),
+    /// Print the variables the workspace needs, for Gitpod, compose, a .env file or Codespaces
+    Env(EnvArgs),
     /// AWS X-Ray groups and sampling rules
     #[command(subcommand)]
     Xray(XrayCommand),
     /// CloudWatch Logs log groups
     #[command(subcommand)]
     Logs(LogsCommand),
+    /// Check a Honeycomb key
+    #[command(subcommand)]
+    Honeycomb(HoneycombCommand),
+    /// Check a Rollbar token by posting a test item
+    #[command(subcommand)]
+    Rollbar(RollbarCommand),
     /// Print a shell completion script
     #[command(
         after_help = "Example:\n  cruddur-obs completions bash > ~/.local/share/bash-completion/completions/cruddur-obs"

@@ -15,6 +15,14 @@ pub enum Exit {
     Drift = 3,
     /// Credentials, region or endpoint are missing or unusable; nothing was sent.
     Setup = 4,
+    /// A key or token was refused by its service (unknown, disabled, or without the needed scope).
+    KeyRejected = 5,
+    /// A Honeycomb key belongs to another environment than the one the data must land in.
+    WrongEnvironment = 6,
+    /// The service is rate limiting us.
+    RateLimited = 7,
+    /// The service did not answer in time, or could not be reached.
+    Unreachable = 8,
 }
 
 impl Exit {

@@ -86,7 +86,7 @@ impl JsonInput {
             }
             Category::Eof => Failure::bad_input(format!("{at}: malformed JSON: {message}"))
                 .hint("the JSON ends too early: check for a missing closing bracket or brace"),
-            Category::Data => data_error(&at, &path, &message),
+            Category::Data => explain_message(&at, &path, &message),
         }
     }
 }
@@ -112,7 +112,9 @@ fn backticked(message: &str) -> Vec<&str> {
     message.split('`').skip(1).step_by(2).collect()
 }
 
-fn data_error(at: &str, path: &str, message: &str) -> Failure {
+/// Explains a serde error message (from JSON or TOML) found at `at` (file:line:column), for the
+/// field at `path` (empty when unknown).
+pub fn explain_message(at: &str, path: &str, message: &str) -> Failure {
     if message.starts_with("unknown field") {
         let names = backticked(message);
         let (wrong, allowed) = names
@@ -153,12 +155,11 @@ fn data_error(at: &str, path: &str, message: &str) -> Failure {
         .replace("expected i32", "expected a whole number")
         .replace("expected i64", "expected a whole number")
         .replace("expected a boolean", "expected true or false");
-    let field = if path.is_empty() || path == "." {
-        "(top level)"
+    if path.is_empty() || path == "." {
+        Failure::bad_input(format!("{at}: {friendly}"))
     } else {
-        path
-    };
-    Failure::bad_input(format!("{at}: {field}: {friendly}"))
+        Failure::bad_input(format!("{at}: {path}: {friendly}"))
+    }
 }
 
 #[cfg(test)]

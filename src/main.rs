@@ -5,14 +5,21 @@ mod cli;
 mod cmd;
 mod drift;
 mod error;
+mod files;
 mod group;
+mod honeycomb;
 mod input;
 mod log_group;
 mod logs;
+mod manifest;
 mod output;
+mod rollbar;
 mod sampling_rule;
+mod scaffold;
+mod secret;
 mod tags;
 mod validate;
+mod variables;
 mod xray;
 
 use std::process::ExitCode;
@@ -34,7 +41,12 @@ fn main() -> ExitCode {
             );
             Ok(Exit::Ok)
         }
-        command => run_async(command),
+        Command::Init(args) => cmd::init::run(args),
+        Command::Env(args) => cmd::env::run(args),
+        Command::Xray(c) => block_on(cmd::xray::run(c)),
+        Command::Logs(c) => block_on(cmd::logs::run(c)),
+        Command::Honeycomb(c) => block_on(cmd::keys::honeycomb(c)),
+        Command::Rollbar(c) => block_on(cmd::keys::rollbar(c)),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -45,18 +57,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_async(command: Command) -> Result<Exit, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// Runs a command that talks to the network on a single-threaded runtime: quick to start, and
+/// enough for a few calls at a time.
+fn block_on(
+    command: impl std::future::Future<Output = Result<Exit, Failure>>,
+) -> Result<Exit, Failure> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::failed(format!("cannot start: {e}")))?;
-    runtime.block_on(async move {
-        match command {
-            Command::Xray(c) => cmd::xray::run(c).await,
-            Command::Logs(c) => cmd::logs::run(c).await,
-            Command::Completions { .. } => Ok(Exit::Ok),
-        }
-    })
+        .map_err(|e| Failure::failed(format!("cannot start: {e}")))?
+        .block_on(command)
 }
 
 /// The one place errors are printed.

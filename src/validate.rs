@@ -91,6 +91,16 @@ impl Problems {
         }
     }
 
+    /// Names fields as the user gave them: `(field, name)` pairs, e.g. a manifest key and its flag.
+    pub fn rename(mut self, names: &[(&str, &str)]) -> Self {
+        for p in &mut self.list {
+            if let Some((_, to)) = names.iter().find(|(from, _)| *from == p.field) {
+                p.field = to.to_string();
+            }
+        }
+        self
+    }
+
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()

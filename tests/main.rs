@@ -3,7 +3,11 @@
 mod support;
 
 mod awscli_fake;
+mod backend;
 mod cli;
+mod env;
+mod init;
+mod keys;
 mod logs;
 mod setup;
 mod validation;

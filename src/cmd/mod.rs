@@ -1,4 +1,7 @@
 //! One module per top-level command: its flags and its `run`.
 
+pub mod env;
+pub mod init;
+pub mod keys;
 pub mod logs;
 pub mod xray;

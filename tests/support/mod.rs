@@ -279,3 +279,109 @@ pub fn normalize(v: serde_json::Value) -> serde_json::Value {
 pub fn json_of(text: &str) -> serde_json::Value {
     normalize(serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")))
 }
+
+/// A virtualenv with a generated backend's requirements, cached under .venv-backend/ by the
+/// requirements' hash. A venv cannot be moved (its scripts hold absolute paths), so it is built in
+/// place and marked complete last; one without the mark is rebuilt.
+pub fn backend_venv(requirements: &Path) -> PathBuf {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let hash = Process::new("sha256sum")
+        .arg(requirements)
+        .output()
+        .unwrap();
+    let hash = String::from_utf8_lossy(&hash.stdout)[..16].to_string();
+    let venv = repo().join(".venv-backend").join(&hash);
+    let complete = venv.join(".complete");
+    if complete.exists() {
+        return venv;
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    let status = Process::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "python3 -m venv {} failed",
+        venv.display()
+    );
+    let out = Process::new(venv.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
+        .arg(requirements)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "installing the backend's requirements failed:\n{}",
+        stderr_of(&out)
+    );
+    std::fs::write(&complete, "").unwrap();
+    venv
+}
+
+/// The receivers process: OTLP/HTTP, X-Ray UDP, Rollbar.
+pub struct Receivers {
+    child: Child,
+    pub http: String,
+    pub udp: String,
+}
+
+impl Drop for Receivers {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn receivers() -> Receivers {
+    let mut child = Process::new(venv_bin("python"))
+        .arg(repo().join("tests/fakes/receivers.py"))
+        .args(["--port", "0", "--udp-port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("receivers said {line:?}: {e}"));
+    Receivers {
+        child,
+        http: ready["http"].as_str().unwrap().to_string(),
+        udp: ready["xray_udp"].as_str().unwrap().to_string(),
+    }
+}
+
+impl Receivers {
+    pub fn received(&self) -> serde_json::Value {
+        serde_json::from_str(&get(&format!("{}/_fake/received", self.http))).unwrap()
+    }
+
+    /// Registers a Honeycomb key with the given environment slug.
+    pub fn honeycomb_key(&self, key: &str, key_type: &str, environment: &str) {
+        let body = serde_json::json!({"key": key, "type": key_type,
+            "environment": {"name": environment, "slug": environment}, "team": {"name": "Cruddur", "slug": "cruddur"}});
+        post(
+            &format!("{}/_fake/honeycomb/keys", self.http),
+            &body.to_string(),
+        );
+    }
+
+    /// Sets how the Honeycomb or Rollbar fake answers: "normal", "rate_limited", "hang".
+    pub fn mode(&self, service: &str, mode: &str) {
+        post(
+            &format!("{}/_fake/mode", self.http),
+            &serde_json::json!({service: mode}).to_string(),
+        );
+    }
+}

@@ -1,0 +1,1 @@
+"""What the API answers: mock data until Cruddur has a database."""

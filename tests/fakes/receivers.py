@@ -1,0 +1,655 @@
+#!/usr/bin/env python3
+"""One process that catches what a scaffolded Cruddur Flask backend sends, for cruddur-obs tests.
+
+    python tests/fakes/receivers.py [--host 127.0.0.1] [--port 0] [--udp-port 0]
+
+Binds an HTTP server and a UDP socket (0 picks a free port) and, once both are ready, prints
+exactly one line to stdout:
+
+    {"http": "http://127.0.0.1:PORT", "xray_udp": "127.0.0.1:UDPPORT"}
+
+then serves until SIGTERM/SIGINT and exits 0. Nothing is logged per request.
+
+Received traffic (HTTP on the one port, X-Ray on the UDP socket):
+  POST /v1/traces          OTLP/HTTP, protobuf (application/x-protobuf) or OTLP JSON, optionally
+                           Content-Encoding: gzip. Every span is stored flattened (see flatten_span).
+                           Answers 200 with an empty ExportTraceServiceResponse in the request's
+                           content type; 400 for an undecodable body, 415 for another content type.
+  POST /v1/metrics, /v1/logs   200, counted only.
+  UDP datagrams            X-Ray segments: a JSON header line, a newline, a segment document.
+  POST /api/1/item/        Rollbar. The token (X-Rollbar-Access-Token header, else the body's
+                           access_token) chooses the answer: none 422, "bad..." 403 not found,
+                           "client..." 403 insufficient privileges, any other 200 (item stored).
+  GET  /1/auth             Honeycomb whoami for keys registered through the control API.
+  GET  /2/auth             Honeycomb management-key whoami (Authorization: Bearer <id>:<secret>).
+
+Test control, never recorded as received traffic:
+  POST /_fake/reset            empty stores, normal modes, no registered keys
+  GET  /_fake/received         everything received so far (see State.snapshot)
+  POST /_fake/honeycomb/keys   register a Honeycomb key
+  POST /_fake/mode             {"honeycomb": "normal"|"rate_limited"|"hang",
+                                "rollbar": "normal"|"rate_limited"} (either key may be left out)
+Standard library plus opentelemetry-proto (and its protobuf) only.
+"""
+
+import argparse
+import base64
+import copy
+import gzip
+import json
+import math
+import re
+import select
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
+HONEYCOMB_MODES = ("normal", "rate_limited", "hang")
+ROLLBAR_MODES = ("normal", "rate_limited")
+KEY_TYPES = ("ingest", "configuration", "management")
+HANG_STEP = 0.05  # seconds between checks while a "hang" request holds its connection
+
+# What Honeycomb answers for a configuration key with every permission but columns.
+FULL_ACCESS = {"events": True, "markers": True, "triggers": True, "boards": True, "queries": True,
+               "columns": False, "createDatasets": True, "slos": True, "recipients": True,
+               "privateBoards": True}
+INGEST_KEY = re.compile(r"^hc[a-z]i[kc]_")
+MANAGEMENT_KEY = re.compile(r"^hc[a-z]mk_")
+
+
+class BadRequest(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# --- state
+
+
+class State:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.reset()
+
+    def reset(self):
+        """Caller holds the lock (or is __init__)."""
+        self.spans = []
+        self.bad_otlp = []
+        self.xray = []
+        self.bad_datagrams = []
+        self.rollbar_items = []
+        self.rollbar_calls = []
+        self.honeycomb_auth_calls = []
+        self.otlp_other = {"metrics": 0, "logs": 0}
+        self.other_requests = []
+        self.keys = {}  # key (management: id) -> registration
+        self.modes = {"honeycomb": "normal", "rollbar": "normal"}
+        # Bumped on every reset and mode change: ends any "hang" in progress.
+        self.generation = getattr(self, "generation", 0) + 1
+
+    def snapshot(self):
+        """Caller holds the lock."""
+        return copy.deepcopy({
+            "spans": self.spans,
+            "xray": self.xray,
+            "bad_datagrams": self.bad_datagrams,
+            "rollbar_items": self.rollbar_items,
+            "honeycomb_auth_calls": self.honeycomb_auth_calls,
+            "otlp_other": self.otlp_other,
+            # Beyond the basic shape, for diagnosing a test: every Rollbar POST with its status,
+            # OTLP bodies that could not be decoded, and requests to paths nobody serves.
+            "rollbar_calls": self.rollbar_calls,
+            "bad_otlp": self.bad_otlp,
+            "other_requests": self.other_requests,
+            "modes": self.modes,
+        })
+
+
+# --- OTLP
+
+
+def json_safe_float(x):
+    return x if math.isfinite(x) else str(x)  # "nan", "inf", "-inf": JSON has no such numbers
+
+
+def any_value(v):
+    """opentelemetry.proto.common.v1.AnyValue -> a JSON-ready Python value."""
+    which = v.WhichOneof("value")
+    if which is None:
+        return None
+    if which == "array_value":
+        return [any_value(x) for x in v.array_value.values]
+    if which == "kvlist_value":
+        return attributes(v.kvlist_value.values)
+    if which == "bytes_value":
+        return v.bytes_value.hex()
+    if which == "double_value":
+        return json_safe_float(v.double_value)
+    return getattr(v, which)  # string_value, bool_value, int_value
+
+
+def attributes(kvs):
+    return {kv.key: any_value(kv.value) for kv in kvs}
+
+
+def flatten_span(span, resource, scope, headers):
+    return {
+        "name": span.name,
+        "trace_id": span.trace_id.hex(),
+        "span_id": span.span_id.hex(),
+        "parent_span_id": span.parent_span_id.hex(),
+        "kind": Span.SpanKind.Name(span.kind) if span.kind in Span.SpanKind.values() else str(span.kind),
+        "attributes": attributes(span.attributes),
+        "resource": resource,
+        "scope": scope,
+        "status": {
+            "code": (Status.StatusCode.Name(span.status.code)
+                     if span.status.code in Status.StatusCode.values() else str(span.status.code)),
+            "message": span.status.message,
+        },
+        "events": [{"name": e.name, "attributes": attributes(e.attributes)} for e in span.events],
+        "start_time_unix_nano": span.start_time_unix_nano,
+        "end_time_unix_nano": span.end_time_unix_nano,
+        "headers": dict(headers),
+    }
+
+
+HEX_ID = re.compile(r"^(?:[0-9a-fA-F]{16}|[0-9a-fA-F]{32})$")
+ID_FIELDS = ("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id")
+
+
+def hex_ids_to_base64(node):
+    """OTLP JSON spells trace and span ids in hex; protobuf's JSON mapping wants base64 for bytes."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name in ID_FIELDS and isinstance(value, str) and HEX_ID.match(value):
+                node[name] = base64.b64encode(bytes.fromhex(value)).decode()
+            else:
+                hex_ids_to_base64(value)
+    elif isinstance(node, list):
+        for item in node:
+            hex_ids_to_base64(item)
+
+
+def decode_traces(body, content_type):
+    request = ExportTraceServiceRequest()
+    if content_type == "application/x-protobuf":
+        try:
+            request.ParseFromString(body)
+        except DecodeError as e:
+            raise BadRequest(400, f"body is not an ExportTraceServiceRequest: {e}") from None
+    elif content_type == "application/json":
+        try:
+            doc = json.loads(body or b"{}")
+            hex_ids_to_base64(doc)
+            json_format.ParseDict(doc, request, ignore_unknown_fields=True)
+        except (ValueError, json_format.ParseError) as e:
+            raise BadRequest(400, f"body is not OTLP JSON: {e}") from None
+    else:
+        raise BadRequest(415, f"unsupported content type {content_type!r}; "
+                              "OTLP/HTTP uses application/x-protobuf or application/json")
+    return request
+
+
+# --- X-Ray over UDP
+
+
+def parse_datagram(data):
+    text = data.decode("utf-8")
+    header_line, sep, document = text.partition("\n")
+    if not sep:
+        raise ValueError("no newline between header and document")
+    header = json.loads(header_line)
+    doc = json.loads(document)
+    if not isinstance(header, dict) or not isinstance(doc, dict):
+        raise ValueError("header and document must be JSON objects")
+    if header.get("format") != "json":
+        raise ValueError("header format is not json")
+    return {"header": header, "document": doc}
+
+
+def serve_udp(sock, state):
+    while not state.stopping.is_set():
+        try:
+            data, _ = sock.recvfrom(65536)
+        except socket.timeout:
+            continue
+        except OSError:
+            return  # socket closed at shutdown
+        try:
+            record = parse_datagram(data)
+        except (ValueError, UnicodeDecodeError):
+            with state.lock:
+                state.bad_datagrams.append(data.decode("utf-8", errors="replace"))
+            continue
+        with state.lock:
+            state.xray.append(record)
+
+
+# --- HTTP
+
+
+def lower_headers(message):
+    headers = {}
+    for name, value in message.items():
+        name = name.lower()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+class Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 keep-alive: every response carries Content-Length and every body is fully read.
+    protocol_version = "HTTP/1.1"
+    server_version = "cruddur-receivers-fake/1"
+    # Headers and body go out in two writes; with Nagle on, the second waits for the client's
+    # delayed ACK (about 40 ms) on a kept-alive connection.
+    disable_nagle_algorithm = True
+
+    def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
+        pass  # no per-request logging; /_fake/received is the log
+
+    @property
+    def state(self):
+        return self.server.state
+
+    # -- plumbing
+
+    def _read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            raw = b"".join(chunks)
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+        encoding = self.headers.get("Content-Encoding", "").strip().lower()
+        if encoding == "gzip":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError) as e:
+                raise BadRequest(400, f"body is not valid gzip: {e}") from None
+        elif encoding not in ("", "identity"):
+            raise BadRequest(415, f"unsupported Content-Encoding {encoding!r}")
+        return raw
+
+    def _send_bytes(self, status, data, content_type):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send(self, status, payload, content_type="application/json"):
+        self._send_bytes(status, json.dumps(payload).encode(), content_type)
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method):
+        path = urlsplit(self.path).path
+        try:
+            try:
+                raw = self._read_body()
+            except BadRequest as e:
+                if path.startswith("/v1/"):
+                    with self.state.lock:
+                        self.state.bad_otlp.append({"path": path, "error": e.message,
+                                                    "content_type": self.headers.get("Content-Type", "")})
+                return self._send(e.status, {"error": e.message})
+            if path == "/_fake" or path.startswith("/_fake/"):
+                return self._control(method, path, raw)
+            route = {
+                ("POST", "/v1/traces"): self._traces,
+                ("POST", "/v1/metrics"): lambda raw: self._otlp_other("metrics"),
+                ("POST", "/v1/logs"): lambda raw: self._otlp_other("logs"),
+                ("POST", "/api/1/item/"): self._rollbar_item,
+                ("POST", "/api/1/item"): self._rollbar_item,
+                ("GET", "/1/auth"): lambda raw: self._honeycomb_auth(1),
+                ("GET", "/2/auth"): lambda raw: self._honeycomb_auth(2),
+            }.get((method, path))
+            if route is None:
+                with self.state.lock:
+                    self.state.other_requests.append({"method": method, "path": path})
+                return self._send(404, {"error": f"nothing here: {method} {path}"})
+            route(raw)
+        except ConnectionError:
+            raise
+        except Exception:  # a bug in the fake: show it, and answer 500
+            traceback.print_exc()
+            self._send(500, {"error": "internal error in the fake"})
+
+    # -- OTLP
+
+    def _content_type(self):
+        return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+    def _otlp_reply(self, content_type, empty_message):
+        if content_type == "application/json":
+            self._send_bytes(200, json_format.MessageToJson(empty_message).encode(), "application/json")
+        else:
+            self._send_bytes(200, empty_message.SerializeToString(), "application/x-protobuf")
+
+    def _traces(self, raw):
+        content_type = self._content_type()
+        try:
+            request = decode_traces(raw, content_type)
+        except BadRequest as e:
+            with self.state.lock:
+                self.state.bad_otlp.append({"path": "/v1/traces", "error": e.message, "content_type": content_type})
+            return self._send(e.status, {"error": e.message})
+        headers = lower_headers(self.headers)
+        spans = []
+        for resource_spans in request.resource_spans:
+            resource = attributes(resource_spans.resource.attributes)
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    spans.append(flatten_span(span, resource, scope_spans.scope.name, headers))
+        with self.state.lock:
+            self.state.spans.extend(spans)
+        self._otlp_reply(content_type, ExportTraceServiceResponse())
+
+    def _otlp_other(self, signal_name):
+        content_type = self._content_type()
+        if content_type not in ("application/x-protobuf", "application/json"):
+            return self._send(415, {"error": f"unsupported content type {content_type!r}"})
+        with self.state.lock:
+            self.state.otlp_other[signal_name] += 1
+        # Empty Export*ServiceResponse: zero bytes in protobuf, {} in JSON.
+        if content_type == "application/json":
+            self._send_bytes(200, b"{}", "application/json")
+        else:
+            self._send_bytes(200, b"", "application/x-protobuf")
+
+    # -- Rollbar
+
+    def _rollbar_item(self, raw):
+        body = None
+        body_error = None
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except (ValueError, UnicodeDecodeError) as e:
+            body_error = str(e)
+        token = self.headers.get("X-Rollbar-Access-Token", "").strip()
+        if not token and isinstance(body, dict) and isinstance(body.get("access_token"), str):
+            token = body["access_token"].strip()
+        call = {"token_prefix": token[:6], "status": None}
+        with self.state.lock:
+            self.state.rollbar_calls.append(call)
+            rate_limited = self.state.modes["rollbar"] == "rate_limited"
+        if not token:
+            status, payload = 422, {"err": 1, "message": "No access token provided"}
+        elif token.startswith("bad"):
+            status, payload = 403, {"err": 1, "message": f"access token not found: {token}"}
+        elif token.startswith(("client", "c11e")):  # c11e: a client token of the real, hex shape
+            status, payload = 403, {"err": 1, "message": "insufficient privileges: post_server_item scope is "
+                                    "required but the access token only has post_client_item."}
+        elif rate_limited:
+            status, payload = 429, {"err": 1, "message": "rate limit reached"}
+        elif body_error is not None or not isinstance(body, dict):
+            status, payload = 400, {"err": 1, "message": f"Invalid JSON: {body_error or 'expected an object'}"}
+        else:
+            status, payload = 200, {"err": 0, "result": {"id": None, "uuid": str(uuid.uuid4())}}
+        with self.state.lock:
+            call["status"] = status
+            if status == 200:
+                self.state.rollbar_items.append({"token": token, "body": body,
+                                                 "headers": lower_headers(self.headers)})
+        self._send(status, payload)
+
+    # -- Honeycomb
+
+    def _hang(self):
+        """Hold the request until the mode changes, the fake is reset or stops, or the client leaves.
+        Returns True when the request should still be answered."""
+        state = self.state
+        with state.lock:
+            generation = state.generation
+        conn = self.connection
+        while True:
+            with state.lock:
+                if state.generation != generation:
+                    return True
+            if state.stopping.is_set():
+                return False
+            readable, _, _ = select.select([conn], [], [], HANG_STEP)
+            if readable:
+                try:
+                    if conn.recv(1, socket.MSG_PEEK) == b"":
+                        return False  # client hung up
+                except OSError:
+                    return False
+                time.sleep(HANG_STEP)  # a pipelined request waits its turn
+
+    def _honeycomb_auth(self, version):
+        state = self.state
+        if version == 1:
+            key = self.headers.get("X-Honeycomb-Team", "")
+            secret = None
+        else:
+            auth = self.headers.get("Authorization", "")
+            token = auth[len("Bearer "):].strip() if auth[:7].lower() == "bearer " else ""
+            key, _, secret = token.partition(":")
+        call = {"path": f"/{version}/auth", "key_prefix": key[:6], "status": None}
+        with state.lock:
+            state.honeycomb_auth_calls.append(call)
+        while True:
+            with state.lock:
+                mode = state.modes["honeycomb"]
+            if mode != "hang":
+                break
+            if not self._hang():
+                self.close_connection = True
+                return
+        with state.lock:
+            registered = copy.deepcopy(state.keys.get(key)) if key else None
+        if mode == "rate_limited":
+            if version == 1:
+                status, payload = 429, {"error": "Rate Limited"}
+            else:
+                status, payload = 429, {"errors": [{"status": "429", "code": "rate_limited", "title": "Rate Limited"}]}
+        elif version == 1:
+            if registered is None or registered["type"] == "management":
+                status, payload = 401, {"error": "unknown API key - check your credentials"}
+            elif registered.get("disabled"):
+                status, payload = 401, {"error": "attempted to use disabled API key"}
+            else:
+                status, payload = 200, {"id": registered["id"], "type": registered["type"],
+                                        "api_key_access": registered["api_key_access"],
+                                        "environment": registered["environment"], "team": registered["team"]}
+                if "time_to_live" in registered:
+                    payload["time_to_live"] = registered["time_to_live"]
+        else:
+            if (registered is None or registered["type"] != "management"
+                    or registered.get("secret") != secret or registered.get("disabled")):
+                status, payload = 401, {"errors": [{"status": "401", "code": "unauthorized",
+                                                    "title": "unknown API key"}]}
+            else:
+                team = registered["team"]
+                team_id = team.get("id") or team["slug"]
+                status, payload = 200, {
+                    "data": {"id": registered["id"], "type": "api-keys",
+                             "attributes": {"name": registered["name"], "key_type": "management",
+                                            "disabled": False, "scopes": registered["scopes"]},
+                             "relationships": {"team": {"data": {"id": team_id, "type": "teams"}}}},
+                    "included": [{"id": team_id, "type": "teams",
+                                  "attributes": {"name": team["name"], "slug": team["slug"]}}],
+                }
+        with state.lock:
+            call["status"] = status
+        self._send(status, payload, "application/json" if version == 1 else "application/vnd.api+json")
+
+    # -- test control
+
+    def _control(self, method, path, raw):
+        state = self.state
+        if (method, path) == ("POST", "/_fake/reset"):
+            with state.lock:
+                state.reset()
+            return self._send(200, {})
+        if (method, path) == ("GET", "/_fake/received"):
+            with state.lock:
+                snapshot = state.snapshot()
+            return self._send(200, snapshot)
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise ValueError("body must be a JSON object")
+            if (method, path) == ("POST", "/_fake/honeycomb/keys"):
+                registration = parse_key_registration(body)
+                with state.lock:
+                    state.keys[registration["key"]] = registration
+                return self._send(200, registration)
+            if (method, path) == ("POST", "/_fake/mode"):
+                with state.lock:
+                    modes = parse_modes(body, state.modes)
+                    state.modes = modes
+                    state.generation += 1
+                return self._send(200, modes)
+        except ValueError as e:
+            return self._send(400, {"error": str(e)})
+        self._send(404, {"error": f"unknown test-control endpoint {method} {path}"})
+
+
+def parse_key_registration(body):
+    key = body.get("key")
+    if not isinstance(key, str) or not key:
+        raise ValueError("key must be a non-empty string")
+    key_type = body.get("type")
+    if key_type is None:
+        key_type = ("management" if MANAGEMENT_KEY.match(key)
+                    else "ingest" if INGEST_KEY.match(key) else "configuration")
+    if key_type not in KEY_TYPES:
+        raise ValueError(f"type must be one of {', '.join(KEY_TYPES)}")
+    environment = body.get("environment", {"name": "bootcamp", "slug": "bootcamp"})
+    team = body.get("team", {"name": "My Team", "slug": "my-team"})
+    for name, value in (("environment", environment), ("team", team)):
+        if not (isinstance(value, dict) and isinstance(value.get("name"), str) and isinstance(value.get("slug"), str)):
+            raise ValueError(f"{name} must be an object with string name and slug")
+    access = body.get("api_key_access")
+    if access is None:
+        access = {"createDatasets": True} if key_type == "ingest" else dict(FULL_ACCESS)
+    if not isinstance(access, dict):
+        raise ValueError("api_key_access must be an object")
+    registration = {
+        "key": key,
+        "id": str(body.get("id") or ("fake" + uuid.uuid4().hex[:10])),
+        "type": key_type,
+        "api_key_access": access,
+        "environment": {"name": environment["name"], "slug": environment["slug"]},
+        "team": {k: team[k] for k in ("name", "slug", "id") if k in team},
+        "disabled": bool(body.get("disabled", False)),
+    }
+    if "time_to_live" in body:
+        registration["time_to_live"] = body["time_to_live"]
+    if key_type == "management":
+        secret = body.get("secret")
+        if not isinstance(secret, str) or not secret:
+            raise ValueError("a management key needs a non-empty secret")
+        registration["secret"] = secret
+        registration["name"] = str(body.get("name", "cruddur-obs test key"))
+        registration["scopes"] = list(body.get("scopes", ["environments:read", "api-keys:read"]))
+    return registration
+
+
+def parse_modes(body, current):
+    unknown = set(body) - {"honeycomb", "rollbar"}
+    if unknown:
+        raise ValueError(f"unknown mode keys: {sorted(unknown)}")
+    modes = dict(current)
+    for name, allowed in (("honeycomb", HONEYCOMB_MODES), ("rollbar", ROLLBAR_MODES)):
+        if name in body:
+            if body[name] not in allowed:
+                raise ValueError(f"{name} mode must be one of {', '.join(allowed)}")
+            modes[name] = body[name]
+    return modes
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Do not join handler threads on close: an idle kept-alive connection would block the exit.
+    block_on_close = False
+
+    def handle_error(self, request, client_address):
+        # A client hanging up mid-request is routine in tests; anything else is a bug worth seeing.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Fake OTLP/X-Ray/Rollbar/Honeycomb receivers for tests.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="HTTP port; 0 (the default) picks a free one")
+    parser.add_argument("--udp-port", type=int, default=0, help="X-Ray UDP port; 0 (the default) picks a free one")
+    args = parser.parse_args(argv)
+
+    ipv6 = ":" in args.host
+    Server.address_family = socket.AF_INET6 if ipv6 else socket.AF_INET
+    state = State()
+    server = Server((args.host, args.port), Handler)
+    server.state = state
+    udp = socket.socket(socket.AF_INET6 if ipv6 else socket.AF_INET, socket.SOCK_DGRAM)
+    udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    udp.bind((args.host, args.udp_port))
+    udp.settimeout(0.2)
+    udp_thread = threading.Thread(target=serve_udp, args=(udp, state), name="xray-udp", daemon=True)
+    udp_thread.start()
+
+    # SIGTERM and SIGINT both unwind serve_forever for a clean exit without a traceback.
+    # SIGINT is installed explicitly: a shell starts background jobs with it ignored.
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    host, port = server.server_address[:2]
+    udp_host, udp_port = udp.getsockname()[:2]
+    shown = f"[{host}]" if ipv6 else host
+    print(json.dumps({"http": f"http://{shown}:{port}", "xray_udp": f"{shown if ipv6 else udp_host}:{udp_port}"}),
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        state.stopping.set()
+        server.server_close()
+        udp.close()  # the daemon UDP thread sees the closed socket (or the flag) within 0.2 s or dies at exit
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

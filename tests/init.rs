@@ -1,0 +1,520 @@
+//! `init`: what it writes for each answer set, that re-running changes nothing, that nothing of
+//! the user's is replaced without --force, and that the files it writes are valid: compose files
+//! pass `docker-compose config`, .gitpod.yml passes Gitpod's schema, Python compiles.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use crate::support::{cruddur, repo, stderr_of, stdout_of, venv_bin};
+
+/// Answer sets every check runs over: (name, flags).
+pub const ANSWER_SETS: &[(&str, &[&str])] = &[
+    ("gitpod-all", &["--host", "gitpod", "--region", "us-east-1"]),
+    (
+        "codespaces-collector",
+        &[
+            "--host",
+            "codespaces",
+            "--region",
+            "ca-central-1",
+            "--frontend-collector",
+        ],
+    ),
+    (
+        "local-honeycomb-only",
+        &[
+            "--host",
+            "local",
+            "--region",
+            "eu-west-2",
+            "--no-xray",
+            "--no-cloudwatch",
+            "--no-rollbar",
+        ],
+    ),
+    (
+        "local-nothing",
+        &[
+            "--host",
+            "local",
+            "--region",
+            "us-east-1",
+            "--no-honeycomb",
+            "--no-xray",
+            "--no-cloudwatch",
+            "--no-rollbar",
+        ],
+    ),
+    (
+        "gitpod-xray-only",
+        &[
+            "--host",
+            "gitpod",
+            "--region",
+            "us-west-2",
+            "--no-honeycomb",
+            "--no-cloudwatch",
+            "--no-rollbar",
+            "--service",
+            "api",
+        ],
+    ),
+];
+
+pub fn init(dir: &Path, flags: &[&str]) -> std::process::Output {
+    cruddur().arg("init").arg(dir).args(flags).output().unwrap()
+}
+
+pub fn init_ok(dir: &Path, flags: &[&str]) -> String {
+    let out = init(dir, flags);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "init {flags:?}: {}",
+        stderr_of(&out)
+    );
+    stdout_of(&out)
+}
+
+/// Every file under `dir`, relative, sorted.
+fn files(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+fn read(dir: &Path, path: &str) -> String {
+    std::fs::read_to_string(dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The variables compose needs to interpolate every file we write.
+const COMPOSE_ENV: &[(&str, &str)] = &[
+    ("HONEYCOMB_API_KEY", "hcaik-test-value"),
+    ("AWS_ACCESS_KEY_ID", "AKIA-TEST-VALUE"),
+    ("AWS_SECRET_ACCESS_KEY", "aws-secret-test-value"),
+    ("ROLLBAR_ACCESS_TOKEN", "rollbar-token-test-value"),
+    ("GITPOD_WORKSPACE_ID", "ws"),
+    ("GITPOD_WORKSPACE_CLUSTER_HOST", "gitpod.example"),
+    ("CODESPACE_NAME", "cs"),
+    ("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN", "app.github.dev"),
+];
+
+fn docker_compose() -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("docker-compose"))
+            .find(|p| p.is_file())
+    });
+    found.expect("docker-compose is missing: run the tests with `bash tests/run.sh`, which installs Debian's docker-compose")
+}
+
+/// `docker-compose config` in `dir`; returns the merged configuration.
+pub fn compose_config(dir: &Path) -> String {
+    let out = Process::new(docker_compose())
+        .arg("config")
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(COMPOSE_ENV.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker-compose config in {}: {}",
+        dir.display(),
+        stderr_of(&out)
+    );
+    stdout_of(&out)
+}
+
+#[test]
+fn every_answer_set_writes_valid_files() {
+    for (name, flags) in ANSWER_SETS {
+        let dir = tempfile::tempdir().unwrap();
+        init_ok(dir.path(), flags);
+        let written = files(dir.path());
+
+        // Compose files pass docker-compose, and hold no literal secret.
+        let merged = compose_config(dir.path());
+        let compose = read(dir.path(), "docker-compose.yml");
+        for (var, value) in COMPOSE_ENV
+            .iter()
+            .filter(|(v, _)| v.contains("KEY") || v.contains("TOKEN"))
+        {
+            assert!(
+                !compose.contains(value),
+                "{name}: literal {var} in docker-compose.yml"
+            );
+        }
+        if flags.contains(&"--no-xray") {
+            assert!(!merged.contains("xray-daemon"), "{name}");
+        } else {
+            let region = flags[flags.iter().position(|f| *f == "--region").unwrap() + 1];
+            assert_eq!(
+                merged.matches(&format!("AWS_REGION: {region}")).count(),
+                2,
+                "{name}: daemon and backend share the region:\n{merged}"
+            );
+        }
+
+        // .gitpod.yml passes Gitpod's schema.
+        if written.contains(&".gitpod.yml".to_string()) {
+            let schema = repo().join("../shared/schemas/gitpod-schema.json");
+            let out = Process::new(venv_bin("python"))
+                .arg(repo().join("tests/fakes/check_gitpod.py"))
+                .arg(&schema)
+                .arg(dir.path().join(".gitpod.yml"))
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name}: {}{}",
+                stdout_of(&out),
+                stderr_of(&out)
+            );
+        }
+
+        // Every Python file compiles; every JSON file parses.
+        let python: Vec<&String> = written.iter().filter(|f| f.ends_with(".py")).collect();
+        assert!(!python.is_empty(), "{name}");
+        let out = Process::new(venv_bin("python"))
+            .args(["-m", "py_compile"])
+            .args(python.iter().map(|f| dir.path().join(f)))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr_of(&out));
+        for f in written.iter().filter(|f| f.ends_with(".json")) {
+            serde_json::from_str::<serde_json::Value>(&read(dir.path(), f))
+                .unwrap_or_else(|e| panic!("{name}: {f}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn yes_in_a_fresh_folder_then_rerun_changes_nothing() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("demo");
+    let out = init_ok(&dir, &["--yes"]);
+    assert!(out.contains("created    backend-flask/app.py"), "{out}");
+    assert!(
+        out.contains("next:\n  1. set the variables: cruddur-obs env local"),
+        "{out}"
+    );
+    let manifest = read(&dir, "cruddur-obs.toml");
+    assert!(
+        manifest.contains("host = \"local\"\nregion = \"us-east-1\""),
+        "detected region from AWS_DEFAULT_REGION:\n{manifest}"
+    );
+    let before: Vec<(String, String)> = files(&dir)
+        .into_iter()
+        .map(|f| (f.clone(), read(&dir, &f)))
+        .collect();
+
+    let out = init_ok(&dir, &["--yes"]);
+    assert_eq!(
+        out,
+        format!(
+            "{} is already as init would write it: nothing changed\n",
+            dir.display()
+        )
+    );
+    let after: Vec<(String, String)> = files(&dir)
+        .into_iter()
+        .map(|f| (f.clone(), read(&dir, &f)))
+        .collect();
+    assert_eq!(before, after);
+
+    // The manifest's answers are the defaults of the next run: no flags needed.
+    let out = cruddur().arg("init").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
+
+#[test]
+fn without_a_terminal_it_names_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cruddur()
+        .arg("init")
+        .arg(dir.path())
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        "error: init needs where the workspace runs, and there is no terminal to ask on\n\
+         hint: pass --host gitpod|codespaces|local, or --yes to take the detected or default answers\n"
+    );
+    let out = cruddur()
+        .arg("init")
+        .arg(dir.path())
+        .args(["--host", "local"])
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("hint: pass --region REGION"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(files(dir.path()).is_empty(), "nothing written");
+
+    // The host is detected from the workspace's own variables.
+    let out = cruddur()
+        .arg("init")
+        .arg(dir.path())
+        .env("GITPOD_WORKSPACE_ID", "abc")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(read(dir.path(), "cruddur-obs.toml").contains("host = \"gitpod\""));
+}
+
+#[test]
+fn bad_answers_are_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = init(
+        dir.path(),
+        &[
+            "--yes",
+            "--sampling-rate",
+            "2",
+            "--retention-in-days",
+            "10",
+            "--region",
+            "can-central-1",
+            "--log-group",
+            "aws/x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    for expected in [
+        "--sampling-rate: 2 is out of range; allowed: a number from 0 to 1",
+        "--retention-in-days: 10 is not a retention period CloudWatch Logs accepts (nearest: 7 or 14)",
+        "--region: \"can-central-1\" is not an AWS region; allowed: an AWS region; did you mean \"ca-central-1\"?",
+        "--log-group: names starting with \"aws/\" are reserved",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in\n{err}");
+    }
+    assert!(files(dir.path()).is_empty());
+    let out = init(dir.path(), &["--yes", "--host", "mars"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("[possible values: gitpod, codespaces, local]"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn bad_manifest_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    init_ok(dir.path(), &["--yes"]);
+    let path = dir.path().join("cruddur-obs.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("fixed_rate = 0.1", "fixedRate = 0.1");
+    std::fs::write(&path, text).unwrap();
+    let out = init(dir.path(), &["--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(
+        err.starts_with(&format!(
+            "error: {}:20:1: fixedRate: unknown field \"fixedRate\"; did you mean \"fixed_rate\"?",
+            path.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "hint: allowed fields here: enabled, group, sampling_rule, fixed_rate, reservoir_size"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn user_changes_are_never_replaced_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    init_ok(dir.path(), &["--yes"]);
+    let app = dir.path().join("backend-flask/app.py");
+    std::fs::write(&app, "# my own app\n").unwrap();
+    std::fs::remove_file(dir.path().join(".env.example")).unwrap();
+
+    // A different answer changes the manifest too: two conflicts, and nothing written at all.
+    let out = init(dir.path(), &["--yes", "--sampling-rate", "0.2"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(" files already exist with other content; nothing was written:\n"),
+        "{err}"
+    );
+    for f in [
+        "cruddur-obs.toml",
+        "backend-flask/app.py",
+        "aws/json/xray.json",
+    ] {
+        assert!(
+            err.contains(&format!("\n  {f}\n")) || err.contains(&format!("\n  {f}")),
+            "{f} in {err}"
+        );
+    }
+    assert!(
+        err.contains("hint: re-run with --force to replace them"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&app).unwrap(), "# my own app\n");
+    assert!(
+        !dir.path().join(".env.example").exists(),
+        "all or nothing: not even a missing file is written"
+    );
+
+    let out = init(
+        dir.path(),
+        &["--yes", "--sampling-rate", "0.2", "--dry-run"],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let plan = stdout_of(&out);
+    assert!(
+        plan.contains(&format!(
+            "{:30} backend-flask/app.py\n",
+            "conflict (needs --force)"
+        )),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!("{:30} .env.example\n", "would create")),
+        "{plan}"
+    );
+
+    let out = init_ok(dir.path(), &["--yes", "--sampling-rate", "0.2", "--force"]);
+    assert!(
+        out.contains("replaced   backend-flask/app.py (old copy: backend-flask/app.py.bak)"),
+        "{out}"
+    );
+    assert_eq!(
+        read(dir.path(), "backend-flask/app.py.bak"),
+        "# my own app\n"
+    );
+    assert!(read(dir.path(), "aws/json/xray.json").contains("\"FixedRate\": 0.2,"));
+    assert!(dir.path().join(".env.example").exists());
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("new");
+    let out = init_ok(&dir, &["--yes", "--dry-run"]);
+    assert!(
+        out.contains(&format!("{:30} cruddur-obs.toml\n", "would create")),
+        "{out}"
+    );
+    assert!(!dir.exists(), "not even the folder");
+    let out = cruddur()
+        .arg("init")
+        .arg(&dir)
+        .args(["--yes", "--dry-run", "--output", "json"])
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(
+        plan["files"][0],
+        serde_json::json!({"path": "cruddur-obs.toml", "action": "create"})
+    );
+}
+
+#[test]
+fn a_users_compose_file_gets_an_override_and_stays_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = "services:\n  backend-flask:\n    build: ./backend-flask\n    ports: [\"4567:4567\"]\n    environment:\n      MY_SETTING: \"kept\"\n  frontend-react-js:\n    image: node:18\n    ports: [\"3000:3000\"]\n";
+    std::fs::write(dir.path().join("docker-compose.yml"), users).unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "node_modules\n").unwrap();
+    let out = init_ok(
+        dir.path(),
+        &["--yes", "--host", "gitpod", "--frontend-collector"],
+    );
+    assert!(
+        out.contains("created    docker-compose.override.yml"),
+        "{out}"
+    );
+    assert!(out.contains("updated    .gitignore (added lines)"), "{out}");
+    assert_eq!(
+        read(dir.path(), "docker-compose.yml"),
+        users,
+        "the user's compose file is untouched"
+    );
+    assert_eq!(
+        read(dir.path(), ".gitignore"),
+        "node_modules\n# cruddur-obs: files that hold secrets\n.env\n.env.*\n!.env.example\n"
+    );
+
+    let merged = compose_config(dir.path());
+    assert!(merged.contains("MY_SETTING: kept"), "{merged}");
+    assert!(
+        merged.contains("OTEL_SERVICE_NAME: backend-flask"),
+        "{merged}"
+    );
+    assert!(
+        merged.contains("REACT_APP_OTEL_COLLECTOR_URL: https://4318-ws.gitpod.example"),
+        "{merged}"
+    );
+    assert_eq!(
+        merged.matches("published: 4567").count(),
+        1,
+        "the user's port mapping is not repeated:\n{merged}"
+    );
+    let override_file = read(dir.path(), "docker-compose.override.yml");
+    assert!(!override_file.contains("build:"), "{override_file}");
+
+    let out = init_ok(dir.path(), &["--yes"]);
+    assert!(out.ends_with("nothing changed\n"), "{out}");
+}
+
+#[test]
+fn an_invalid_user_compose_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  backend-flask:\n   build: .\n  bad: [\n",
+    )
+    .unwrap();
+    let out = init(dir.path(), &["--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(
+        err.starts_with(&format!(
+            "error: {}:",
+            dir.path().join("docker-compose.yml").display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("this compose file is not valid YAML"), "{err}");
+    assert_eq!(files(dir.path()), ["docker-compose.yml"]);
+}
+
+#[test]
+fn snapshots_of_what_init_writes() {
+    for (name, flags) in ANSWER_SETS.iter().take(3) {
+        let dir = tempfile::tempdir().unwrap();
+        init_ok(dir.path(), flags);
+        for f in files(dir.path()) {
+            let snapshot = format!("{name}__{}", f.replace('/', "__"));
+            insta::assert_snapshot!(snapshot, read(dir.path(), &f));
+        }
+    }
+}
