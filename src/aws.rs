@@ -33,6 +33,7 @@ pub struct AwsArgs {
 pub enum Service {
     Xray,
     Logs,
+    Sts,
 }
 
 impl Service {
@@ -40,6 +41,7 @@ impl Service {
         match self {
             Service::Xray => "AWS_ENDPOINT_URL_XRAY",
             Service::Logs => "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+            Service::Sts => "AWS_ENDPOINT_URL_STS",
         }
     }
 
@@ -47,6 +49,7 @@ impl Service {
         match self {
             Service::Xray => "AWS X-Ray",
             Service::Logs => "CloudWatch Logs",
+            Service::Sts => "AWS STS",
         }
     }
 }
@@ -263,6 +266,20 @@ fn deepest_reason(err: &(dyn StdError + 'static)) -> String {
         current = e.source();
     }
     last
+}
+
+/// Who the credentials belong to (STS GetCallerIdentity): (account, ARN).
+pub async fn caller_identity(args: &AwsArgs) -> Result<(String, String), Failure> {
+    let aws = args.load(Service::Sts).await?;
+    let out = aws_sdk_sts::Client::new(&aws.config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| aws.explain(e, "checking the credentials", "sts:GetCallerIdentity"))?;
+    Ok((
+        out.account().unwrap_or_default().to_string(),
+        out.arn().unwrap_or_default().to_string(),
+    ))
 }
 
 /// A loaded config and what error messages need to know about it.

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::cmd::doctor::DoctorArgs;
 use crate::cmd::env::EnvArgs;
 use crate::cmd::init::InitArgs;
 use crate::cmd::keys::{HoneycombCommand, RollbarCommand};
@@ -39,6 +40,8 @@ pub enum Command {
     /// CloudWatch Logs log groups
     #[command(subcommand)]
     Logs(LogsCommand),
+    /// Find every known mistake in the workspace, with its fix
+    Doctor(DoctorArgs),
     /// Check a Honeycomb key
     #[command(subcommand)]
     Honeycomb(HoneycombCommand),

@@ -107,9 +107,11 @@ pub fn classify(key: &str) -> Result<KeyShape, String> {
             "ik" => KeyKind::Ingest,
             "ic" => KeyKind::ClassicIngest,
             "mk" => KeyKind::Management,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "it starts like a Honeycomb key, but \"{other}\" is not a key type (ik, ic or mk)"
-            )),
+            ))
+            }
         };
         let rest = &key[6..];
         let (want, total) = if kind == KeyKind::Management {

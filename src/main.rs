@@ -3,6 +3,7 @@
 mod aws;
 mod cli;
 mod cmd;
+mod doctor;
 mod drift;
 mod error;
 mod files;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         Command::Env(args) => cmd::env::run(args),
         Command::Xray(c) => block_on(cmd::xray::run(c)),
         Command::Logs(c) => block_on(cmd::logs::run(c)),
+        Command::Doctor(a) => block_on(cmd::doctor::run(a)),
         Command::Honeycomb(c) => block_on(cmd::keys::honeycomb(c)),
         Command::Rollbar(c) => block_on(cmd::keys::rollbar(c)),
     };

@@ -5,6 +5,7 @@ mod support;
 mod awscli_fake;
 mod backend;
 mod cli;
+mod doctor;
 mod env;
 mod init;
 mod keys;

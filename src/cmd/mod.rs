@@ -1,5 +1,6 @@
 //! One module per top-level command: its flags and its `run`.
 
+pub mod doctor;
 pub mod env;
 pub mod init;
 pub mod keys;

@@ -11,6 +11,9 @@ import rollbar
 from flask import Flask, request
 from flask_cors import CORS
 
+{% if xray.enabled -%}
+# telemetry before the services: it checks AWS_XRAY_DAEMON_ADDRESS before the X-Ray SDK is imported.
+{% endif -%}
 import telemetry
 from services.home_activities import HomeActivities
 from services.notifications_activities import NotificationsActivities

@@ -40,6 +40,12 @@ from . import {{ ["cloudwatch" if cloudwatch.enabled else "", "honeycomb" if hon
 # group filter service({{ workspace.service | tojson }}) and the sampling rule's ServiceName match) and the
 # logger's name. OTEL_SERVICE_NAME overrides it.
 DEFAULT_SERVICE = {{ workspace.service | tojson }}
+{%- if cloudwatch.enabled or honeycomb.enabled or rollbar.enabled %}
+
+# How long each part may take to send what it still holds when the server stops: all parts
+# together stay within the 10s that `docker stop` waits before it kills the process.
+FLUSH_SECONDS = 3
+{%- endif %}
 
 
 def init_app(app):
@@ -96,20 +102,26 @@ def service_logger(name):
 
 
 def flush_at_exit(flushes, log):
-    """Run every flush when the interpreter exits, newest part first."""
+    """At exit, run every flush, newest part first, each for FLUSH_SECONDS at most."""
     if not flushes:
         return
 
     def flush_all():
         started = time.monotonic()
+        flushed = []
         for part, flush in reversed(flushes):
-            try:
-                flush()
-            except Exception as error:  # one part's failure must not cost the others their data
-                log.warning("%s: flushing at exit failed: %s", part, error)
+            # In a thread of its own, so that a backend that does not answer costs FLUSH_SECONDS,
+            # not its client's timeouts (up to a minute), and the other parts still get their turn.
+            worker = threading.Thread(target=flush, name=f"flush-{part}", daemon=True)
+            worker.start()
+            worker.join(FLUSH_SECONDS)
+            if worker.is_alive():
+                log.warning("%s: not flushed after %ss; exiting without it", part, FLUSH_SECONDS)
+            else:
+                flushed.append(part)
         log.info(
             "telemetry: flushed %s in %.2fs",
-            ", ".join(part for part, _ in reversed(flushes)),
+            ", ".join(flushed) or "nothing",
             time.monotonic() - started,
         )
 

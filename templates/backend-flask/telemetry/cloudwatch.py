@@ -58,6 +58,7 @@ def init_app(app, log):
 
     handler = watchtower.CloudWatchLogHandler(
         log_group_name=LOG_GROUP,  # log_group= is the deprecated name (mistake 8)
+        log_stream_name=log.name + "/{machine_name}/{process_id}",  # one stream per process
         # A client, since watchtower takes no region_name= (mistake 8).
         boto3_client=session.client("logs"),
         # Creating the group here would need logs:CreateLogGroup and DescribeLogGroups, and would

@@ -40,7 +40,7 @@ def init_app(app, log):
             # 'blocking' handler could not lose items either, but would make every failing
             # request wait for Rollbar.)
             handler="thread",
-            # Rollbar would otherwise call logging.basicConfig(), printing every line twice.
+            # Leave logging as it is: Rollbar would otherwise call logging.basicConfig().
             allow_logging_basic_config=False,
         )
         got_request_exception.connect(rollbar.contrib.flask.report_exception, app)

@@ -8,13 +8,25 @@ get-sampling-rules` shows it).
 """
 
 import os
+import re
 import socket
 
-from aws_xray_sdk import global_sdk_config
-from aws_xray_sdk.core import xray_recorder
-from aws_xray_sdk.core.daemon_config import DaemonConfig
-from aws_xray_sdk.core.exceptions.exceptions import InvalidDaemonAddressException
-from aws_xray_sdk.ext.flask.middleware import XRayMiddleware
+# The SDK parses AWS_XRAY_DAEMON_ADDRESS when it is imported, and a value it cannot parse makes
+# every `import aws_xray_sdk.core` raise, here and in the services: the app would not start. So
+# such a value is set aside before the first import (telemetry is imported before the services),
+# and init_app reports it and leaves X-Ray off.
+HOST_PORT = r"[^\s:]+:\d+"
+DAEMON_ADDRESS = re.compile(
+    rf"{HOST_PORT}|tcp:{HOST_PORT} udp:{HOST_PORT}|udp:{HOST_PORT} tcp:{HOST_PORT}"
+)
+INVALID_ADDRESS = None
+if not DAEMON_ADDRESS.fullmatch(os.environ.get("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000")):
+    INVALID_ADDRESS = os.environ.pop("AWS_XRAY_DAEMON_ADDRESS")
+
+from aws_xray_sdk import global_sdk_config  # noqa: E402 (after the check above)
+from aws_xray_sdk.core import xray_recorder  # noqa: E402
+from aws_xray_sdk.core.daemon_config import DaemonConfig  # noqa: E402
+from aws_xray_sdk.ext.flask.middleware import XRayMiddleware  # noqa: E402
 
 
 def init_app(app, service, log):
@@ -22,16 +34,15 @@ def init_app(app, service, log):
     if not global_sdk_config.sdk_enabled():
         log.info("xray: off: AWS_XRAY_SDK_ENABLED=%s", os.getenv("AWS_XRAY_SDK_ENABLED"))
         return
-    try:
-        daemon = DaemonConfig()  # reads AWS_XRAY_DAEMON_ADDRESS, as the recorder does
-    except InvalidDaemonAddressException:
+    if INVALID_ADDRESS is not None:
         switch_off()
         log.warning(
             "xray: off: AWS_XRAY_DAEMON_ADDRESS=%r is neither host:port nor"
-            " 'tcp:host:port udp:host:port'",
-            os.getenv("AWS_XRAY_DAEMON_ADDRESS"),
+            " 'tcp:host:port udp:host:port' (docker-compose.yml sets xray-daemon:2000)",
+            INVALID_ADDRESS,
         )
         return
+    daemon = DaemonConfig()  # AWS_XRAY_DAEMON_ADDRESS, else 127.0.0.1:2000, as the SDK reads it
     if "AWS_XRAY_DAEMON_ADDRESS" not in os.environ and not listening(daemon):
         switch_off()
         log.info(
@@ -43,9 +54,9 @@ def init_app(app, service, log):
 
     sample_all = os.getenv("CRUDDUR_XRAY_SAMPLE_ALL", "").strip().lower() == "true"
     xray_recorder.configure(
-        # The segment name is the service name, never the Host header: no dynamic_naming, so the
-        # group filter service({{ workspace.service | tojson }}) and the sampling rule's ServiceName
-        # match it (mistake 5).
+        # The segment name is the service name, never the Host header (no dynamic_naming): what
+        # the group filter service({{ workspace.service | tojson }}) and the sampling rule's ServiceName match
+        # (mistake 5).
         service=service,
         # sampling=False records every request; True asks the daemon for the sampling rules.
         sampling=not sample_all,

@@ -1,0 +1,472 @@
+//! Honeycomb, AWS and Rollbar: the keys' shapes offline, and what the services say online.
+
+use std::collections::BTreeMap;
+
+use crate::doctor::checks::environment::{parse_headers, resolve};
+use crate::doctor::probes::{Probe, Probes};
+use crate::doctor::workspace::Workspace;
+use crate::doctor::{Check, Needs, Outcome, Section};
+use crate::drift::{self, Plan};
+use crate::group::CreateGroupInput;
+use crate::honeycomb;
+use crate::input::JsonInput;
+use crate::rollbar;
+use crate::sampling_rule::CreateSamplingRuleInput;
+use crate::secret::mask;
+
+const fn check(
+    name: &'static str,
+    section: Section,
+    needs: Needs,
+    run: fn(&Workspace, &Probes) -> Outcome,
+) -> Check {
+    Check {
+        name,
+        section,
+        needs,
+        run,
+    }
+}
+
+pub const CHECKS: &[Check] = &[
+    check(
+        "honeycomb.key-shape",
+        Section::Honeycomb,
+        Needs::Nothing,
+        key_shape,
+    ),
+    check(
+        "honeycomb.whoami",
+        Section::Honeycomb,
+        Needs::Network,
+        whoami,
+    ),
+    check(
+        "honeycomb.environment",
+        Section::Honeycomb,
+        Needs::Network,
+        environment,
+    ),
+    check(
+        "honeycomb.send-permission",
+        Section::Honeycomb,
+        Needs::Network,
+        send_permission,
+    ),
+    check(
+        "honeycomb.dataset-header",
+        Section::Honeycomb,
+        Needs::Nothing,
+        dataset_header,
+    ),
+    check("aws.credentials", Section::Aws, Needs::Network, credentials),
+    check("aws.xray-group", Section::Aws, Needs::Network, xray_group),
+    check(
+        "aws.sampling-rules",
+        Section::Aws,
+        Needs::Network,
+        sampling_rules,
+    ),
+    check("aws.log-group", Section::Aws, Needs::Network, log_group),
+    check(
+        "aws.daemon-region",
+        Section::Aws,
+        Needs::Nothing,
+        daemon_region,
+    ),
+    check(
+        "rollbar.token",
+        Section::Rollbar,
+        Needs::Nothing,
+        rollbar_token,
+    ),
+    check(
+        "rollbar.test-item",
+        Section::Rollbar,
+        Needs::Network,
+        rollbar_item,
+    ),
+];
+
+fn key_shape(w: &Workspace, _: &Probes) -> Outcome {
+    if !w.manifest.honeycomb.enabled {
+        return Outcome::skipped("Honeycomb is not wired");
+    }
+    let Some(key) = w.var("HONEYCOMB_API_KEY") else {
+        return Outcome::skipped("no HONEYCOMB_API_KEY (see env.required)");
+    };
+    match honeycomb::classify(key) {
+        Ok(shape) => Outcome::ok(format!("{} is an {}", mask(key), shape.kind.describe())),
+        Err(why) => Outcome::error(
+            format!(
+                "HONEYCOMB_API_KEY ({}) is not a Honeycomb key: {why}",
+                mask(key)
+            ),
+            "copy the key again from Honeycomb: Environment settings -> API Keys",
+        ),
+    }
+}
+
+/// A probe's failure or absence as an outcome; `None` when it found something.
+fn unanswered<T>(probe: &Probe<T>, fix: &str) -> Option<Outcome> {
+    match probe {
+        Probe::NotRun(why) => Some(Outcome::skipped(why.clone())),
+        Probe::Failed(why) => Some(Outcome::error(why.clone(), fix)),
+        Probe::Found(_) => None,
+    }
+}
+
+fn whoami(_: &Workspace, p: &Probes) -> Outcome {
+    if let Some(o) = unanswered(
+        &p.honeycomb,
+        "check the key with: cruddur-obs honeycomb whoami",
+    ) {
+        return o;
+    }
+    let Probe::Found(auth) = &p.honeycomb else {
+        unreachable!()
+    };
+    Outcome::ok(format!(
+        "Honeycomb knows the key: team {}, {} key",
+        auth.team.slug, auth.key_type
+    ))
+}
+
+fn environment(w: &Workspace, p: &Probes) -> Outcome {
+    let Probe::Found(auth) = &p.honeycomb else {
+        return Outcome::skipped("needs the whoami answer (see honeycomb.whoami)");
+    };
+    let expected = &w.manifest.honeycomb.environment;
+    let matches = auth.environment.slug.eq_ignore_ascii_case(expected)
+        || auth.environment.name.eq_ignore_ascii_case(expected);
+    if matches {
+        return Outcome::ok(format!("the key belongs to environment {expected}"));
+    }
+    let actual = if auth.is_classic() {
+        "Honeycomb Classic".to_string()
+    } else {
+        format!("environment \"{}\"", auth.environment.slug)
+    };
+    Outcome::error(
+        format!("the key belongs to {actual}, but the data must land in \"{expected}\""),
+        format!("set HONEYCOMB_API_KEY to an ingest key of the \"{expected}\" environment (and gp env it)"),
+    )
+}
+
+fn send_permission(_: &Workspace, p: &Probes) -> Outcome {
+    let Probe::Found(auth) = &p.honeycomb else {
+        return Outcome::skipped("needs the whoami answer (see honeycomb.whoami)");
+    };
+    if auth.can_send_events() {
+        Outcome::ok(format!("the {} key may send events", auth.key_type))
+    } else {
+        Outcome::error(
+            "the key may not send events: Honeycomb drops the spans",
+            "use an ingest key, or give this configuration key the \"Send Events\" permission",
+        )
+    }
+}
+
+fn dataset_header(w: &Workspace, _: &Probes) -> Outcome {
+    let Some(key) = w
+        .var("HONEYCOMB_API_KEY")
+        .filter(|_| w.manifest.honeycomb.enabled)
+    else {
+        return Outcome::skipped("no Honeycomb key to check");
+    };
+    let Ok(shape) = honeycomb::classify(key) else {
+        return Outcome::skipped("the key's shape is wrong (see honeycomb.key-shape)");
+    };
+    if !shape.kind.is_classic() {
+        return Outcome::ok(
+            "an environment key: data is filed under the service name, no dataset header needed",
+        );
+    }
+    let headers = w
+        .var("OTEL_EXPORTER_OTLP_HEADERS")
+        .map(|h| parse_headers(h).unwrap_or_default())
+        .unwrap_or_default();
+    if headers.iter().any(|(k, _)| k == "x-honeycomb-dataset") {
+        Outcome::ok("a Classic key, with the x-honeycomb-dataset header it needs")
+    } else {
+        Outcome::error(
+            "a Classic key needs the x-honeycomb-dataset header, and OTEL_EXPORTER_OTLP_HEADERS has none",
+            format!("export OTEL_EXPORTER_OTLP_HEADERS=\"x-honeycomb-team=$HONEYCOMB_API_KEY,x-honeycomb-dataset={}\"", w.manifest.workspace.service),
+        )
+    }
+}
+
+fn credentials(_: &Workspace, p: &Probes) -> Outcome {
+    if let Some(o) = unanswered(
+        &p.sts,
+        "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the profile)",
+    ) {
+        return o;
+    }
+    let Probe::Found((account, arn)) = &p.sts else {
+        unreachable!()
+    };
+    Outcome::ok(format!("credentials work: account {account} ({arn})"))
+}
+
+/// The desired inputs under aws/json/: (file, parsed) for each that holds `key`.
+fn inputs<T: serde::de::DeserializeOwned>(
+    w: &Workspace,
+    key: &str,
+) -> Vec<(String, Result<T, String>)> {
+    w.aws_json
+        .iter()
+        .filter(|f| {
+            serde_json::from_str::<serde_json::Value>(&f.text).is_ok_and(|v| v.get(key).is_some())
+        })
+        .map(|f| {
+            (
+                f.path.clone(),
+                JsonInput::inline(&f.path, &f.text)
+                    .parse::<T>()
+                    .map_err(|e| e.message),
+            )
+        })
+        .collect()
+}
+
+fn xray_group(w: &Workspace, p: &Probes) -> Outcome {
+    if let Some(o) = unanswered(
+        &p.xray,
+        "check the AWS credentials and region (see aws.credentials)",
+    ) {
+        return o;
+    }
+    let Probe::Found(state) = &p.xray else {
+        unreachable!()
+    };
+    let mut desired: Vec<(String, Result<CreateGroupInput, String>)> = inputs(w, "GroupName");
+    if desired.is_empty() {
+        let filter = format!(
+            "service(\"{}\") {{fault OR error}}",
+            w.manifest.workspace.service
+        );
+        desired.push((
+            "cruddur-obs.toml".into(),
+            Ok(CreateGroupInput {
+                group_name: w.manifest.xray.group.clone(),
+                filter_expression: Some(filter),
+                ..Default::default()
+            }),
+        ));
+    }
+    let mut problems = Vec::new();
+    // Tags are not read here: only the group's own settings are compared.
+    let no_tags = BTreeMap::new();
+    for (file, input) in &desired {
+        let mut input = match input {
+            Ok(i) => i.clone(),
+            Err(e) => {
+                return Outcome::error(format!("cannot read the group: {e}"), format!("fix {file}"))
+            }
+        };
+        input.tags.clear();
+        let current = state
+            .groups
+            .iter()
+            .find(|g| g.group_name.as_deref() == Some(input.group_name.as_str()));
+        match input.plan(current.map(|g| (g, &no_tags))) {
+            Plan::Create => problems.push(format!("group {} does not exist", input.group_name)),
+            Plan::Update(changes) => problems.push(format!(
+                "group {} differs from {file}: {}",
+                input.group_name,
+                one_line(&changes)
+            )),
+            Plan::Unchanged => {}
+        }
+    }
+    if problems.is_empty() {
+        Outcome::ok(format!(
+            "the X-Ray group{} exist{} as written",
+            if desired.len() > 1 { "s" } else { "" },
+            if desired.len() > 1 { "" } else { "s" }
+        ))
+    } else {
+        let file = desired
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .find(|f| f.ends_with(".json"))
+            .unwrap_or("aws/json/xray-group.json");
+        Outcome::error(
+            problems.join("; "),
+            format!("cruddur-obs xray create-group --cli-input-json file://{file} --update"),
+        )
+    }
+}
+
+fn one_line(changes: &[drift::Change]) -> String {
+    changes
+        .iter()
+        .map(|c| format!("{} {} -> {}", c.field, c.current, c.desired))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn sampling_rules(w: &Workspace, p: &Probes) -> Outcome {
+    if let Some(o) = unanswered(
+        &p.xray,
+        "check the AWS credentials and region (see aws.credentials)",
+    ) {
+        return o;
+    }
+    let Probe::Found(state) = &p.xray else {
+        unreachable!()
+    };
+    let desired: Vec<(String, Result<CreateSamplingRuleInput, String>)> = inputs(w, "SamplingRule");
+    if desired.is_empty() {
+        return Outcome::warn(
+            "no sampling rule in aws/json/: every request uses X-Ray's Default rule",
+            "cruddur-obs init writes aws/json/xray.json",
+        );
+    }
+    let mut problems = Vec::new();
+    let mut fix = String::new();
+    let no_tags = BTreeMap::new();
+    for (file, input) in &desired {
+        let mut input = match input {
+            Ok(i) => i.clone(),
+            Err(e) => {
+                return Outcome::error(
+                    format!("cannot read the sampling rule: {e}"),
+                    format!("fix {file}"),
+                )
+            }
+        };
+        input.tags.clear();
+        let name = input.sampling_rule.rule_name.clone().unwrap_or_default();
+        let current = state.rules.iter().find(|r| r.name() == name);
+        let plan = input.plan(current.map(|r| (r, &no_tags)));
+        match plan {
+            Plan::Create => problems.push(format!("rule {name} does not exist")),
+            Plan::Update(changes) => problems.push(format!(
+                "rule {name} differs from {file}: {}",
+                one_line(&changes)
+            )),
+            Plan::Unchanged => continue,
+        }
+        fix = format!(
+            "cruddur-obs xray create-sampling-rule --cli-input-json file://{file} --update"
+        );
+    }
+    if problems.is_empty() {
+        Outcome::ok(format!(
+            "{} sampling rule{} as written",
+            desired.len(),
+            if desired.len() > 1 { "s" } else { "" }
+        ))
+    } else {
+        Outcome::error(problems.join("; "), fix)
+    }
+}
+
+fn log_group(w: &Workspace, p: &Probes) -> Outcome {
+    if let Some(o) = unanswered(
+        &p.log_group,
+        "check the AWS credentials and region (see aws.credentials)",
+    ) {
+        return o;
+    }
+    let c = &w.manifest.cloudwatch;
+    match &p.log_group {
+        Probe::Found(Some(_)) => Outcome::ok(format!("log group {} exists", c.log_group)),
+        _ => Outcome::error(
+            format!(
+                "log group {} does not exist in {}: watchtower cannot send",
+                c.log_group, w.manifest.workspace.region
+            ),
+            format!(
+                "cruddur-obs logs create-log-group --log-group-name {} --retention-in-days {}",
+                c.log_group, c.retention_days
+            ),
+        ),
+    }
+}
+
+/// The X-Ray daemon's region in compose: its AWS_REGION, or `-n`/`--region` in its command.
+fn daemon_region(w: &Workspace, _: &Probes) -> Outcome {
+    if !w.manifest.xray.enabled {
+        return Outcome::skipped("X-Ray is not wired");
+    }
+    let services = w.compose_services();
+    let Some((name, daemon)) = services.iter().find(|(n, s)| {
+        n.contains("xray")
+            || s.get("image")
+                .and_then(|i| i.as_str())
+                .is_some_and(|i| i.contains("xray-daemon"))
+    }) else {
+        return Outcome::skipped("no X-Ray daemon in the compose files");
+    };
+    let command = match daemon.get("command") {
+        Some(serde_yaml_ng::Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
+        Some(serde_yaml_ng::Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str())
+            .flat_map(|i| i.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .collect(),
+        _ => Vec::<String>::new(),
+    };
+    let flag = command
+        .iter()
+        .position(|a| a == "-n" || a == "--region")
+        .and_then(|i| command.get(i + 1))
+        .cloned();
+    let raw = flag.or_else(|| w.service_env(name).get("AWS_REGION").cloned());
+    let Some(raw) = raw else {
+        return Outcome::warn(
+            format!("the {name} service has no region: it guesses one"),
+            "give it AWS_REGION: \"${AWS_DEFAULT_REGION}\", the backend's region",
+        );
+    };
+    let region = resolve(w, &raw);
+    let expected = w
+        .var("AWS_DEFAULT_REGION")
+        .map(str::to_string)
+        .unwrap_or_else(|| w.manifest.workspace.region.clone());
+    if let Err(e) = crate::aws::check_region(&format!("{name}'s region"), &region) {
+        return Outcome::error(e.message, e.hint.unwrap_or_default());
+    }
+    if region != expected {
+        let hardcoded = !raw.contains('$');
+        return Outcome::error(
+            format!(
+                "the {name} service sends traces to {region}{}, but the workspace's group and rule are in {expected}",
+                if hardcoded { " (written into the compose file)" } else { "" }
+            ),
+            format!("give {name} AWS_REGION: \"${{AWS_DEFAULT_REGION}}\" so both use one region"),
+        );
+    }
+    Outcome::ok(format!(
+        "the {name} service uses {region}, as the backend does"
+    ))
+}
+
+fn rollbar_token(w: &Workspace, _: &Probes) -> Outcome {
+    if !w.manifest.rollbar.enabled {
+        return Outcome::skipped("Rollbar is not wired");
+    }
+    let Some(token) = w.var("ROLLBAR_ACCESS_TOKEN") else {
+        return Outcome::skipped("no ROLLBAR_ACCESS_TOKEN (see env.required)");
+    };
+    match rollbar::check_token(token) {
+        Ok(()) => Outcome::ok(format!("ROLLBAR_ACCESS_TOKEN ({}) has a Rollbar token's shape", mask(token))),
+        Err(why) => Outcome::error(
+            format!("ROLLBAR_ACCESS_TOKEN ({}) is not a Rollbar token: {why}", mask(token)),
+            "copy the post_server_item token again (Rollbar -> Project settings -> Project Access Tokens)",
+        ),
+    }
+}
+
+fn rollbar_item(_: &Workspace, p: &Probes) -> Outcome {
+    if let Some(o) = unanswered(&p.rollbar, "check the token with: cruddur-obs rollbar test") {
+        return o;
+    }
+    let Probe::Found(uuid) = &p.rollbar else {
+        unreachable!()
+    };
+    Outcome::ok(format!("Rollbar took a test item ({uuid})"))
+}

@@ -1,0 +1,222 @@
+//! `doctor`: checks as data. Each check has a name, a section and a `run` that reads the
+//! workspace and what the network probes found; a result has a status, a one-line finding and a
+//! one-line fix. Network calls happen once, in the probes, concurrently and each bounded by the
+//! timeout; checks never call out, and rendering never checks.
+
+pub mod checks;
+pub mod probes;
+pub mod render;
+pub mod workspace;
+
+use serde::Serialize;
+
+use crate::doctor::probes::Probes;
+use crate::doctor::workspace::Workspace;
+
+/// Ordered so that the worst of several is the greatest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Skipped,
+    Ok,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    Environment,
+    Honeycomb,
+    Aws,
+    Rollbar,
+    Files,
+    Security,
+    Spending,
+}
+
+impl Section {
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Environment => "Environment",
+            Section::Honeycomb => "Honeycomb",
+            Section::Aws => "AWS",
+            Section::Rollbar => "Rollbar",
+            Section::Files => "Files",
+            Section::Security => "Security",
+            Section::Spending => "Spending",
+        }
+    }
+}
+
+/// What one check found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: Status,
+    pub finding: String,
+    pub fix: Option<String>,
+}
+
+impl Outcome {
+    pub fn ok(finding: impl Into<String>) -> Self {
+        Outcome {
+            status: Status::Ok,
+            finding: finding.into(),
+            fix: None,
+        }
+    }
+    pub fn skipped(why: impl Into<String>) -> Self {
+        Outcome {
+            status: Status::Skipped,
+            finding: why.into(),
+            fix: None,
+        }
+    }
+    pub fn warn(finding: impl Into<String>, fix: impl Into<String>) -> Self {
+        Outcome {
+            status: Status::Warn,
+            finding: finding.into(),
+            fix: Some(fix.into()),
+        }
+    }
+    pub fn error(finding: impl Into<String>, fix: impl Into<String>) -> Self {
+        Outcome {
+            status: Status::Error,
+            finding: finding.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+/// What a check needs from the network, so `--offline` can skip it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Nothing,
+    Network,
+}
+
+/// One check.
+pub struct Check {
+    pub name: &'static str,
+    pub section: Section,
+    pub needs: Needs,
+    pub run: fn(&Workspace, &Probes) -> Outcome,
+}
+
+/// One check's result, as shown and as printed with --json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub name: &'static str,
+    pub section: Section,
+    pub status: Status,
+    pub finding: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// Runs the checks. A check that panics is reported as an error, never dropped.
+pub fn run_checks(
+    checks: &[&Check],
+    workspace: &Workspace,
+    probes: &Probes,
+    offline: bool,
+) -> Vec<Report> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let reports = checks
+        .iter()
+        .map(|check| {
+            let outcome = if offline && check.needs == Needs::Network {
+                Outcome::skipped("needs the network (--offline)")
+            } else {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    (check.run)(workspace, probes)
+                }))
+                .unwrap_or_else(|panic| {
+                    let why = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "unknown".into());
+                    Outcome::error(
+                        format!("the check itself failed: {why}"),
+                        "this is a bug in cruddur-obs; the other checks still ran",
+                    )
+                })
+            };
+            Report {
+                name: check.name,
+                section: check.section,
+                status: outcome.status,
+                finding: outcome.finding,
+                fix: outcome.fix,
+            }
+        })
+        .collect();
+    std::panic::set_hook(quiet);
+    reports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crashes(_: &Workspace, _: &Probes) -> Outcome {
+        let empty: Vec<u8> = Vec::new();
+        Outcome::ok(format!("{}", empty[3]))
+    }
+
+    fn fine(_: &Workspace, _: &Probes) -> Outcome {
+        Outcome::ok("fine")
+    }
+
+    #[test]
+    fn a_crashing_check_is_an_error_and_the_others_still_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Workspace::load(dir.path(), None, 0.1);
+        let bad = Check {
+            name: "test.crashes",
+            section: Section::Files,
+            needs: Needs::Nothing,
+            run: crashes,
+        };
+        let good = Check {
+            name: "test.fine",
+            section: Section::Files,
+            needs: Needs::Network,
+            run: fine,
+        };
+        let reports = run_checks(&[&bad, &good], &w, &Probes::offline(), false);
+        assert_eq!(reports[0].status, Status::Error);
+        assert!(
+            reports[0]
+                .finding
+                .starts_with("the check itself failed: index out of bounds"),
+            "{}",
+            reports[0].finding
+        );
+        assert_eq!(reports[1].finding, "fine");
+        let offline = run_checks(&[&good], &w, &Probes::offline(), true);
+        assert_eq!(offline[0].status, Status::Skipped);
+    }
+
+    #[test]
+    fn names_are_unique_and_sections_contiguous() {
+        let mut names: Vec<&str> = checks::ALL.iter().map(|c| c.name).collect();
+        let sections: Vec<Section> = checks::ALL.iter().map(|c| c.section).collect();
+        let mut seen = sections.clone();
+        seen.dedup();
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(
+            seen.len(),
+            sorted.len(),
+            "each section's checks are together"
+        );
+        names.sort();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n);
+    }
+}
