@@ -7,6 +7,7 @@ use crate::cmd::env::EnvArgs;
 use crate::cmd::init::InitArgs;
 use crate::cmd::keys::{HoneycombCommand, RollbarCommand};
 use crate::cmd::logs::LogsCommand;
+use crate::cmd::up::{DownArgs, UpArgs};
 use crate::cmd::xray::XrayCommand;
 
 #[derive(Parser, Debug)]
@@ -40,6 +41,10 @@ pub enum Command {
     /// CloudWatch Logs log groups
     #[command(subcommand)]
     Logs(LogsCommand),
+    /// Create or update everything the workspace declares in AWS (group, sampling rules, log group)
+    Up(UpArgs),
+    /// Delete what `up` created for the workspace, and nothing else
+    Down(DownArgs),
     /// Find every known mistake in the workspace, with its fix
     Doctor(DoctorArgs),
     /// Check a Honeycomb key

@@ -14,6 +14,7 @@ mod log_group;
 mod logs;
 mod manifest;
 mod output;
+mod provision;
 mod rollbar;
 mod sampling_rule;
 mod scaffold;
@@ -46,6 +47,8 @@ fn main() -> ExitCode {
         Command::Env(args) => cmd::env::run(args),
         Command::Xray(c) => block_on(cmd::xray::run(c)),
         Command::Logs(c) => block_on(cmd::logs::run(c)),
+        Command::Up(a) => block_on(cmd::up::up(a)),
+        Command::Down(a) => block_on(cmd::up::down(a)),
         Command::Doctor(a) => block_on(cmd::doctor::run(a)),
         Command::Honeycomb(c) => block_on(cmd::keys::honeycomb(c)),
         Command::Rollbar(c) => block_on(cmd::keys::rollbar(c)),

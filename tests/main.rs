@@ -11,5 +11,6 @@ mod init;
 mod keys;
 mod logs;
 mod setup;
+mod up;
 mod validation;
 mod xray;

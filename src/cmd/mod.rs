@@ -5,4 +5,5 @@ pub mod env;
 pub mod init;
 pub mod keys;
 pub mod logs;
+pub mod up;
 pub mod xray;

@@ -385,3 +385,13 @@ impl Receivers {
         );
     }
 }
+
+/// The name `up` tags a workspace's resources with: its folder's name.
+pub fn workspace_name(dir: &Path) -> String {
+    std::fs::canonicalize(dir)
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}

@@ -244,13 +244,15 @@ fn otlp_headers(w: &Workspace, _: &Probes) -> Outcome {
     };
     let pairs = match parse_headers(&value) {
         Ok(p) => p,
-        Err(part) => return Outcome::error(
-            format!(
+        Err(part) => {
+            return Outcome::error(
+                format!(
                 "{source} is malformed at \"{}\": expected name=value pairs separated by commas",
                 mask(&part)
             ),
-            "export OTEL_EXPORTER_OTLP_HEADERS=\"x-honeycomb-team=$HONEYCOMB_API_KEY\"",
-        ),
+                "export OTEL_EXPORTER_OTLP_HEADERS=\"x-honeycomb-team=$HONEYCOMB_API_KEY\"",
+            )
+        }
     };
     let Some((_, team)) = pairs.iter().find(|(k, _)| k == "x-honeycomb-team") else {
         return Outcome::error(

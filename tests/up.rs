@@ -1,0 +1,277 @@
+//! `up` and `down` against moto and the X-Ray fake: a fresh up, a second up that changes nothing,
+//! a one-field update, a partial failure that the next up converges, a hand-made resource down
+//! leaves alone, and bad inputs refused before any call.
+
+use std::path::Path;
+
+use crate::doctor::Services;
+use crate::init::init_ok;
+use crate::support::{aws_cli, cruddur, json_of, stderr_of, stdout_of, Listener};
+
+fn run(dir: &Path, s: &Services, args: &[&str]) -> std::process::Output {
+    cruddur()
+        .args(args)
+        .arg(dir)
+        .envs(s.env())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn up_creates_then_changes_nothing_then_updates_one_field() {
+    let dir = tempfile::tempdir().unwrap();
+    init_ok(dir.path(), &["--yes", "--region", "us-east-1"]);
+    let s = Services::start();
+    let name = crate::support::workspace_name(dir.path());
+
+    let out = run(dir.path(), &s, &["up", "--yes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    assert!(
+        stdout_of(&out).ends_with("3 created, 0 updated, 0 unchanged, 0 failed\n"),
+        "{}",
+        stdout_of(&out)
+    );
+    let rule = s.xray.rule("Cruddur");
+    assert_eq!(rule["FixedRate"], 0.1);
+    let tags = &s.xray.state()["tags"]["arn:aws:xray:us-east-1:123456789012:sampling-rule/Cruddur"];
+    assert!(
+        tags.as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"Key": "managed-by", "Value": "cruddur-obs"})),
+        "{tags}"
+    );
+    assert!(
+        tags.as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"Key": "cruddur-obs-workspace", "Value": name})),
+        "{tags}"
+    );
+    let groups = aws_cli()
+        .args([
+            "--endpoint-url",
+            s.moto.url(),
+            "--output",
+            "json",
+            "logs",
+            "describe-log-groups",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json_of(&stdout_of(&groups))["logGroups"][0]["retentionInDays"],
+        7.0
+    );
+
+    let before = s.xray.requests().len();
+    let out = run(dir.path(), &s, &["up"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stdout_of(&out).ends_with("nothing to do: everything is as declared\n"),
+        "{}",
+        stdout_of(&out)
+    );
+    let writes = s.xray.requests()[before..]
+        .iter()
+        .filter(|(op, _)| !op.starts_with("Get") && op != "ListTagsForResource")
+        .count();
+    assert_eq!(writes, 0, "a second up only reads");
+
+    let path = dir.path().join("aws/json/xray.json");
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"FixedRate\": 0.1", "\"FixedRate\": 0.25"),
+    )
+    .unwrap();
+    let out = run(dir.path(), &s, &["up"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "without a terminal an update needs --yes"
+    );
+    assert_eq!(s.xray.rule("Cruddur")["FixedRate"], 0.1);
+    let out = run(dir.path(), &s, &["up", "--yes", "--output", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let report = json_of(&stdout_of(&out));
+    let rule_item = report["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "sampling rule")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        rule_item["changes"],
+        serde_json::json!([{"field": "FixedRate", "current": "0.1", "desired": "0.25"}])
+    );
+    assert_eq!(s.xray.rule("Cruddur")["FixedRate"], 0.25);
+    let updates: Vec<String> = s
+        .xray
+        .requests()
+        .iter()
+        .map(|(op, _)| op.clone())
+        .filter(|op| op.starts_with("Update"))
+        .collect();
+    assert_eq!(
+        updates,
+        ["UpdateSamplingRule"],
+        "one call, for the one changed resource"
+    );
+}
+
+#[test]
+fn a_partial_failure_reports_each_resource_and_the_next_up_converges() {
+    let dir = tempfile::tempdir().unwrap();
+    init_ok(dir.path(), &["--yes", "--region", "us-east-1"]);
+    let s = Services::start();
+    s.xray.faults("throttle", -1, &["CreateSamplingRule"]);
+    let out = run(dir.path(), &s, &["up", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout_of(&out);
+    assert!(text.contains("created    X-Ray group Cruddur"), "{text}");
+    assert!(text.contains("created    log group cruddur"), "{text}");
+    assert!(text.contains("failed     sampling rule Cruddur: creating sampling rule \"Cruddur\": AWS is throttling requests"), "{text}");
+    assert!(
+        text.ends_with("2 created, 0 updated, 0 unchanged, 1 failed\n"),
+        "{text}"
+    );
+    assert!(
+        stderr_of(&out).starts_with("error: 1 of 3 resources failed"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    s.xray.faults("none", 0, &[]);
+    let out = run(dir.path(), &s, &["up", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stdout_of(&out).ends_with("1 created, 0 updated, 2 unchanged, 0 failed\n"),
+        "{}",
+        stdout_of(&out)
+    );
+}
+
+#[test]
+fn down_deletes_only_what_up_created() {
+    let dir = tempfile::tempdir().unwrap();
+    init_ok(dir.path(), &["--yes", "--region", "us-east-1"]);
+    let s = Services::start();
+    // The log group exists already, made by hand without our tags: up leaves it as it is and
+    // only sets its retention, and down must keep it.
+    let out = cruddur()
+        .args([
+            "logs",
+            "create-log-group",
+            "--log-group-name",
+            "cruddur",
+            "--retention-in-days",
+            "7",
+        ])
+        .envs(s.env())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(dir.path(), &s, &["up", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+
+    let out = run(dir.path(), &s, &["down"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "without a terminal down needs --yes"
+    );
+    assert_eq!(stderr_of(&out), "error: down deletes resources, and there is no terminal to confirm on\nhint: pass --yes to delete without asking\n");
+
+    let out = run(dir.path(), &s, &["down", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("deleted    X-Ray group Cruddur"), "{text}");
+    assert!(text.contains("deleted    sampling rule Cruddur"), "{text}");
+    assert!(
+        text.contains("keep       log group cruddur (not created by cruddur-obs up)"),
+        "{text}"
+    );
+    let rules: Vec<String> = s.xray.state()["sampling_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["SamplingRule"]["RuleName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(rules, ["Default"], "the Default rule stays");
+    let groups = aws_cli()
+        .args([
+            "--endpoint-url",
+            s.moto.url(),
+            "--output",
+            "json",
+            "logs",
+            "describe-log-groups",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json_of(&stdout_of(&groups))["logGroups"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the hand-made log group is kept"
+    );
+}
+
+#[test]
+fn bad_manifests_and_inputs_fail_before_any_call() {
+    let listener = Listener::new();
+    let check = |dir: &Path, expected: &str| {
+        let out = cruddur()
+            .args(["up", "--yes", "--endpoint-url", &listener.url])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains(expected),
+            "expected {expected:?} in {}",
+            stderr_of(&out)
+        );
+        listener.assert_untouched();
+    };
+    let dir = tempfile::tempdir().unwrap();
+    check(dir.path(), "error: no cruddur-obs.toml in");
+    init_ok(dir.path(), &["--yes"]);
+    let manifest = dir.path().join("cruddur-obs.toml");
+    let good = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        good.replace("retention_days = 7", "retention_days = 8"),
+    )
+    .unwrap();
+    check(
+        dir.path(),
+        "cloudwatch.retention_days: 8 is not a retention period",
+    );
+    std::fs::write(&manifest, &good).unwrap();
+    let rule = dir.path().join("aws/json/xray.json");
+    std::fs::write(
+        &rule,
+        std::fs::read_to_string(&rule)
+            .unwrap()
+            .replace("\"FixedRate\": 0.1", "\"fixedRate\": 0.1"),
+    )
+    .unwrap();
+    check(dir.path(), "did you mean \"FixedRate\"?");
+    std::fs::write(&rule, "{\"SamplingRule\": {").unwrap();
+    check(dir.path(), "aws/json/xray.json:1:18: malformed JSON");
+}
