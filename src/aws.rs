@@ -143,6 +143,17 @@ fn env_nonempty(name: &str) -> Option<String> {
 }
 
 impl AwsArgs {
+    /// Checks the flags alone (doctor reports the variables as findings instead).
+    pub fn validate_flags(&self) -> Result<(), Failure> {
+        if let Some(url) = &self.endpoint_url {
+            check_endpoint("--endpoint-url", url)?;
+        }
+        if let Some(region) = &self.region {
+            check_region("--region", region)?;
+        }
+        Ok(())
+    }
+
     /// Checks the flags and variables that need no network: endpoint URLs and region names.
     pub fn validate(&self, service: Service) -> Result<(), Failure> {
         if let Some(url) = &self.endpoint_url {

@@ -10,6 +10,7 @@ mod env;
 mod init;
 mod keys;
 mod logs;
+mod mistakes;
 mod setup;
 mod up;
 mod validation;

@@ -61,7 +61,7 @@ pub async fn run(a: DoctorArgs) -> Result<Exit, Failure> {
             a.dir.display()
         )));
     }
-    a.aws.validate(crate::aws::Service::Xray)?;
+    a.aws.validate_flags()?;
     let manifest = Manifest::load(&a.dir)?;
     if !(a.requests_per_second >= 0.0 && a.requests_per_second <= 100_000.0) {
         return Err(Failure::bad_input(format!(

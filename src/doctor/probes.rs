@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::aws::{self, AwsArgs};
 use crate::doctor::workspace::Workspace;
+use crate::error::{Exit, Failure};
 use crate::group::Group;
 use crate::honeycomb::{self, Auth, AuthError};
 use crate::log_group::LogGroup;
@@ -76,6 +77,25 @@ async fn bounded<T>(
     }
 }
 
+/// A failure to reach AWS at all: a setup problem (no region or credentials) is reported once, by
+/// the check it belongs to; the other AWS checks point there instead of repeating it.
+fn setup_failure<T>(f: Failure, is_sts: bool) -> Probe<T> {
+    let setup = matches!(f.exit, Exit::Setup | Exit::BadInput);
+    if setup && f.message.contains("region") {
+        Probe::NotRun(format!(
+            "needs a valid AWS region (see env.aws-region): {}",
+            f.message
+        ))
+    } else if setup && !is_sts {
+        Probe::NotRun(format!(
+            "needs working AWS credentials (see aws.credentials): {}",
+            f.message
+        ))
+    } else {
+        Probe::Failed(f.message)
+    }
+}
+
 pub async fn gather(w: &Workspace, o: &Options) -> Probes {
     let m = &w.manifest;
     let honeycomb = async {
@@ -111,17 +131,24 @@ pub async fn gather(w: &Workspace, o: &Options) -> Probes {
         if !aws_needed {
             return Probe::NotRun("neither X-Ray nor CloudWatch Logs is wired".into());
         }
-        bounded(o.timeout, "AWS STS", async {
-            aws::caller_identity(&o.aws).await.map_err(|f| f.message)
-        })
-        .await
+        match tokio::time::timeout(o.timeout, aws::caller_identity(&o.aws)).await {
+            Ok(Ok(found)) => Probe::Found(found),
+            Ok(Err(f)) => setup_failure(f, true),
+            Err(_) => Probe::Failed(format!(
+                "AWS STS: no answer within {} s",
+                o.timeout.as_secs_f64()
+            )),
+        }
     };
     let xray = async {
         if !m.xray.enabled {
             return Probe::NotRun("X-Ray is not wired".into());
         }
+        let xray = match Xray::connect(&o.aws).await {
+            Ok(x) => x,
+            Err(f) => return setup_failure(f, false),
+        };
         bounded(o.timeout, "AWS X-Ray", async {
-            let xray = Xray::connect(&o.aws).await.map_err(|f| f.message)?;
             let groups = xray.groups().await.map_err(|f| f.message)?;
             let rules = xray.sampling_rules().await.map_err(|f| f.message)?;
             Ok(XrayState { groups, rules })
@@ -132,8 +159,11 @@ pub async fn gather(w: &Workspace, o: &Options) -> Probes {
         if !m.cloudwatch.enabled {
             return Probe::NotRun("CloudWatch Logs is not wired".into());
         }
+        let logs = match Logs::connect(&o.aws).await {
+            Ok(l) => l,
+            Err(f) => return setup_failure(f, false),
+        };
         bounded(o.timeout, "CloudWatch Logs", async {
-            let logs = Logs::connect(&o.aws).await.map_err(|f| f.message)?;
             logs.find(&m.cloudwatch.log_group)
                 .await
                 .map_err(|f| f.message)

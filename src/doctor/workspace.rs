@@ -53,6 +53,8 @@ pub struct Workspace {
     pub collector: Option<File>,
     /// JSON files under aws/json/.
     pub aws_json: Vec<File>,
+    /// Scripts under bin/ (where people kept their aws cli commands).
+    pub scripts: Vec<File>,
     pub dotenv: Option<File>,
     pub gitignore: Option<File>,
     /// In Gitpod: the names `gp env` keeps.
@@ -202,6 +204,7 @@ impl Workspace {
             .iter()
             .find_map(|name| read(dir, name)),
             aws_json: read_tree(dir, "aws/json", ".json"),
+            scripts: read_tree(dir, "bin", ""),
             dotenv: read(dir, ".env"),
             gitignore: read(dir, ".gitignore"),
             gp_env: gp_env(&env),

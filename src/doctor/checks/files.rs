@@ -111,9 +111,17 @@ fn segment_in_service(w: &Workspace, _: &Probes) -> Outcome {
             "use `with xray_recorder.in_subsegment(\"name\") as sub:` inside a request",
         );
     }
-    if let Some(at) = find_code(w, "begin_subsegment(", |_| true) {
+    // At module level (no indentation) the code runs at import, outside any request.
+    let outside = w.python.iter().find_map(|f| {
+        code_lines(f)
+            .find(|(_, l)| {
+                l.contains("begin_subsegment(") && !l.starts_with(' ') && !l.starts_with('\t')
+            })
+            .map(|(n, _)| format!("{}:{n}", f.path))
+    });
+    if let Some(at) = outside {
         return Outcome::error(
-            format!("{at} calls begin_subsegment by hand: outside a request there is no segment, and put_metadata then fails on None"),
+            format!("{at} begins a subsegment outside any request: there is no segment, and put_metadata then fails on None"),
             "use `with xray_recorder.in_subsegment(\"name\") as sub:` (or @xray_recorder.capture) under XRayMiddleware",
         );
     }
@@ -177,9 +185,20 @@ fn filters(w: &Workspace) -> Vec<(String, String)> {
 }
 
 fn group_filter_url(w: &Workspace, _: &Probes) -> Outcome {
-    let found = filters(w);
+    let mut found = filters(w);
+    // Scripts that create groups with the aws cli: their --filter-expression argument.
+    for f in &w.scripts {
+        for (n, line) in f.lines() {
+            if let Some(i) = line.find("--filter-expression") {
+                found.push((
+                    format!("{}:{n}", f.path),
+                    line[i + "--filter-expression".len()..].trim().to_string(),
+                ));
+            }
+        }
+    }
     if found.is_empty() {
-        return Outcome::skipped("no group filter in aws/json/");
+        return Outcome::skipped("no group filter in aws/json/ or bin/");
     }
     match found.iter().find(|(_, f)| f.contains("://")) {
         Some((path, filter)) => Outcome::error(
@@ -228,6 +247,8 @@ fn watchtower_calls(w: &Workspace) -> Vec<(String, String)> {
                 let mut text = String::new();
                 let mut depth = 0i32;
                 for (_, l) in &lines[i..] {
+                    // Without its comment: a remark such as "# not log_group=" is no argument.
+                    let l = l.split('#').next().unwrap_or("");
                     text.push_str(l);
                     text.push('\n');
                     depth += l.matches('(').count() as i32 - l.matches(')').count() as i32;
@@ -242,27 +263,67 @@ fn watchtower_calls(w: &Workspace) -> Vec<(String, String)> {
     calls
 }
 
+/// The keyword arguments given to a call itself, not to calls nested in it:
+/// `f(a=1, b=g(c=2))` gives a and b.
+fn top_level_keywords(call: &str) -> Vec<String> {
+    let Some(open) = call.find('(') else {
+        return vec![];
+    };
+    let mut depth = 0;
+    let mut keywords = Vec::new();
+    let mut word = String::new();
+    let chars: Vec<char> = call[open..].chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+        if depth == 1 && (c.is_alphanumeric() || *c == '_') {
+            word.push(*c);
+            continue;
+        }
+        if depth == 1 && *c == '=' && chars.get(i + 1) != Some(&'=') && !word.is_empty() {
+            keywords.push(word.clone());
+        }
+        if !c.is_whitespace() {
+            word.clear();
+        }
+        if depth == 0 && i > 0 {
+            break;
+        }
+    }
+    keywords
+}
+
 fn watchtower_args(w: &Workspace, _: &Probes) -> Outcome {
-    let calls = watchtower_calls(w);
+    let calls: Vec<(String, String, Vec<String>)> = watchtower_calls(w)
+        .into_iter()
+        .map(|(at, call)| {
+            let k = top_level_keywords(&call);
+            (at, call, k)
+        })
+        .collect();
     if calls.is_empty() {
         return Outcome::skipped("no watchtower handler in the backend");
     }
-    for (at, call) in &calls {
-        if call.contains("region_name=") {
+    let has = |keywords: &[String], k: &str| keywords.iter().any(|x| x == k);
+    for (at, _, keywords) in &calls {
+        if has(keywords, "region_name") {
             return Outcome::error(
                 format!("{at} passes region_name= to watchtower, which is not one of its arguments: the app dies at start-up"),
                 "pass a client instead: boto3_client=boto3.client(\"logs\", region_name=os.getenv(\"AWS_DEFAULT_REGION\"))",
             );
         }
     }
-    for (at, call) in &calls {
-        if call.contains("log_group=") && !call.contains("log_group_name=") {
+    for (at, text, keywords) in &calls {
+        if has(keywords, "log_group") {
             return Outcome::warn(
                 format!("{at} uses log_group=, watchtower's old name for the argument"),
                 "use log_group_name=",
             );
         }
-        if !call.contains("create_log_group=False") {
+        if !text.replace(' ', "").contains("create_log_group=False") {
             return Outcome::warn(
                 format!("{at}: watchtower creates its log group at start-up, which needs logs:CreateLogGroup and leaves it without retention"),
                 "pass create_log_group=False and create the group with cruddur-obs logs create-log-group --retention-in-days 7",
@@ -292,7 +353,7 @@ fn request_log_level(w: &Workspace, _: &Probes) -> Outcome {
                     break;
                 }
                 if body.contains(".error(") {
-                    return Outcome::error(
+                    return Outcome::warn(
                         format!("{}:{n} logs every request at ERROR: alarms and error counts fill with normal traffic", f.path),
                         "log requests with .info(...)",
                     );
@@ -503,4 +564,23 @@ fn gitpod_ports(w: &Workspace, _: &Probes) -> Outcome {
         );
     }
     Outcome::ok("the app's ports are public")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_level_keywords;
+
+    #[test]
+    fn keywords_of_the_call_itself() {
+        let call = "watchtower.CloudWatchLogHandler(\n    log_group_name='cruddur',\n    boto3_client=boto3.client('logs', region_name=os.getenv('R')),\n    create_log_group=False)";
+        assert_eq!(
+            top_level_keywords(call),
+            ["log_group_name", "boto3_client", "create_log_group"]
+        );
+        assert_eq!(
+            top_level_keywords("CloudWatchLogHandler(log_group='x', region_name='y')"),
+            ["log_group", "region_name"]
+        );
+        assert_eq!(top_level_keywords("f(a == b, c=1)"), ["c"]);
+    }
 }
