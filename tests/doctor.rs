@@ -154,7 +154,9 @@ fn a_clean_scaffolded_workspace_passes_every_check() {
     assert_eq!(
         r.len(),
         text.lines()
-            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter(|l| ["  ✓ ", "  ! ", "  ✗ ", "  - "]
+                .iter()
+                .any(|m| l.starts_with(m)))
             .count(),
         "text and JSON list the same checks"
     );
