@@ -107,24 +107,23 @@ fn key_shape(w: &Workspace, _: &Probes) -> Outcome {
     }
 }
 
-/// A probe's failure or absence as an outcome; `None` when it found something.
-fn unanswered<T>(probe: &Probe<T>, fix: &str) -> Option<Outcome> {
+/// What a probe found, or the outcome that says why there is nothing: skipped when it was not
+/// asked, an error (with `fix`) when it failed.
+fn answer<'a, T>(probe: &'a Probe<T>, fix: &str) -> Result<&'a T, Outcome> {
     match probe {
-        Probe::NotRun(why) => Some(Outcome::skipped(why.clone())),
-        Probe::Failed(why) => Some(Outcome::error(why.clone(), fix)),
-        Probe::Found(_) => None,
+        Probe::Found(found) => Ok(found),
+        Probe::NotRun(why) => Err(Outcome::skipped(why.clone())),
+        Probe::Failed(why) => Err(Outcome::error(why.clone(), fix)),
     }
 }
 
 fn whoami(_: &Workspace, p: &Probes) -> Outcome {
-    if let Some(o) = unanswered(
+    let auth = match answer(
         &p.honeycomb,
         "check the key with: cruddur-obs honeycomb whoami",
     ) {
-        return o;
-    }
-    let Probe::Found(auth) = &p.honeycomb else {
-        unreachable!()
+        Ok(found) => found,
+        Err(outcome) => return outcome,
     };
     Outcome::ok(format!(
         "Honeycomb knows the key: team {}, {} key",
@@ -197,14 +196,12 @@ fn dataset_header(w: &Workspace, _: &Probes) -> Outcome {
 }
 
 fn credentials(_: &Workspace, p: &Probes) -> Outcome {
-    if let Some(o) = unanswered(
+    let (account, arn) = match answer(
         &p.sts,
         "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the profile)",
     ) {
-        return o;
-    }
-    let Probe::Found((account, arn)) = &p.sts else {
-        unreachable!()
+        Ok(found) => found,
+        Err(outcome) => return outcome,
     };
     Outcome::ok(format!("credentials work: account {account} ({arn})"))
 }
@@ -231,14 +228,12 @@ fn inputs<T: serde::de::DeserializeOwned>(
 }
 
 fn xray_group(w: &Workspace, p: &Probes) -> Outcome {
-    if let Some(o) = unanswered(
+    let state = match answer(
         &p.xray,
         "check the AWS credentials and region (see aws.credentials)",
     ) {
-        return o;
-    }
-    let Probe::Found(state) = &p.xray else {
-        unreachable!()
+        Ok(found) => found,
+        Err(outcome) => return outcome,
     };
     let mut desired: Vec<(String, Result<CreateGroupInput, String>)> = inputs(w, "GroupName");
     if desired.is_empty() {
@@ -308,14 +303,12 @@ fn one_line(changes: &[drift::Change]) -> String {
 }
 
 fn sampling_rules(w: &Workspace, p: &Probes) -> Outcome {
-    if let Some(o) = unanswered(
+    let state = match answer(
         &p.xray,
         "check the AWS credentials and region (see aws.credentials)",
     ) {
-        return o;
-    }
-    let Probe::Found(state) = &p.xray else {
-        unreachable!()
+        Ok(found) => found,
+        Err(outcome) => return outcome,
     };
     let desired: Vec<(String, Result<CreateSamplingRuleInput, String>)> = inputs(w, "SamplingRule");
     if desired.is_empty() {
@@ -365,16 +358,17 @@ fn sampling_rules(w: &Workspace, p: &Probes) -> Outcome {
 }
 
 fn log_group(w: &Workspace, p: &Probes) -> Outcome {
-    if let Some(o) = unanswered(
+    let found = match answer(
         &p.log_group,
         "check the AWS credentials and region (see aws.credentials)",
     ) {
-        return o;
-    }
+        Ok(found) => found,
+        Err(outcome) => return outcome,
+    };
     let c = &w.manifest.cloudwatch;
-    match &p.log_group {
-        Probe::Found(Some(_)) => Outcome::ok(format!("log group {} exists", c.log_group)),
-        _ => Outcome::error(
+    match found {
+        Some(_) => Outcome::ok(format!("log group {} exists", c.log_group)),
+        None => Outcome::error(
             format!(
                 "log group {} does not exist in {}: watchtower cannot send",
                 c.log_group, w.manifest.workspace.region
@@ -469,11 +463,9 @@ fn rollbar_token(w: &Workspace, _: &Probes) -> Outcome {
 }
 
 fn rollbar_item(_: &Workspace, p: &Probes) -> Outcome {
-    if let Some(o) = unanswered(&p.rollbar, "check the token with: cruddur-obs rollbar test") {
-        return o;
-    }
-    let Probe::Found(uuid) = &p.rollbar else {
-        unreachable!()
+    let uuid = match answer(&p.rollbar, "check the token with: cruddur-obs rollbar test") {
+        Ok(found) => found,
+        Err(outcome) => return outcome,
     };
     Outcome::ok(format!("Rollbar took a test item ({uuid})"))
 }
