@@ -518,3 +518,56 @@ fn snapshots_of_what_init_writes() {
         }
     }
 }
+
+#[test]
+fn on_a_terminal_it_asks_what_it_cannot_guess() {
+    use std::io::Write;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("ws");
+    let binary = assert_cmd::cargo::cargo_bin("cruddur-obs");
+    // `script` gives the command a pseudo-terminal and passes what we type to it.
+    let mut child = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} init {}", binary.display(), dir.display()),
+            "/dev/null",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", parent.path())
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut keys = child.stdin.take().unwrap();
+    // Where it runs: Enter takes the default (local). Region: typed. Parts: space turns the
+    // first (Honeycomb) off, Enter accepts. No Honeycomb, so no environment question.
+    for typed in ["\r", "eu-west-2\r", " \r"] {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        keys.write_all(typed.as_bytes()).unwrap();
+        keys.flush().unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("Where does this workspace run?"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("AWS region for X-Ray and CloudWatch Logs"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Honeycomb environment"), "{screen}");
+    let manifest = read(&dir, "cruddur-obs.toml");
+    assert!(
+        manifest.contains("host = \"local\"\nregion = \"eu-west-2\""),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("[honeycomb]\nenabled = false"),
+        "{manifest}"
+    );
+    assert!(manifest.contains("[rollbar]\nenabled = true"), "{manifest}");
+    assert!(!dir.join("backend-flask/telemetry/honeycomb.py").exists());
+}

@@ -241,3 +241,36 @@ fn rollbar_test_posts_hello_world() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stderr_of(&out), "error: --token (****) is not a Rollbar token: Rollbar access tokens are 32 hexadecimal characters; this one is 3 characters\n");
 }
+
+#[test]
+fn whoami_with_a_management_key() {
+    let rx = receivers();
+    let id = "hcamk_01testid000000000000000000";
+    assert_eq!(id.len(), 32);
+    let body = serde_json::json!({"key": id, "type": "management", "secret": "fake-secret", "name": "ci",
+        "scopes": ["api-keys:read"], "team": {"name": "Cruddur", "slug": "cruddur"}});
+    crate::support::post(
+        &format!("{}/_fake/honeycomb/keys", rx.http),
+        &body.to_string(),
+    );
+    let out = whoami(
+        &rx,
+        &format!("{id}:fake-secret"),
+        &["--expect-environment", "bootcamp"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("(management key, US)"), "{text}");
+    assert!(text.contains("team         Cruddur (cruddur)\n"), "{text}");
+    assert!(
+        text.contains(
+            "environment  (a management key belongs to the team, not to an environment)\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("permissions  api-keys:read\n"), "{text}");
+    assert!(!text.contains("fake-secret"), "{text}");
+    let out = whoami(&rx, &format!("{id}:wrong"), &[]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    assert_eq!(rx.received()["honeycomb_auth_calls"][0]["path"], "/2/auth");
+}

@@ -178,7 +178,9 @@ pub async fn honeycomb(command: HoneycombCommand) -> Result<Exit, Failure> {
             shape.kind.describe()
         );
         println!("team         {} ({})", auth.team.name, auth.team.slug);
-        if auth.is_classic() {
+        if shape.kind == honeycomb::KeyKind::Management {
+            println!("environment  (a management key belongs to the team, not to an environment)");
+        } else if auth.is_classic() {
             println!("environment  (Honeycomb Classic)");
         } else {
             println!(
@@ -197,7 +199,8 @@ pub async fn honeycomb(command: HoneycombCommand) -> Result<Exit, Failure> {
         );
         println!("link         {}", auth.ui_link());
     }
-    if let Some(expected) = expected {
+    // A management key sends no data, so no environment is expected of it.
+    if let Some(expected) = expected.filter(|_| shape.kind != honeycomb::KeyKind::Management) {
         let matches = |e: &str| e.eq_ignore_ascii_case(&expected);
         if !(matches(&auth.environment.slug) || matches(&auth.environment.name)) {
             let actual = if auth.is_classic() {
