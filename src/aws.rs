@@ -9,7 +9,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_xray::error::{ProvideErrorMetadata, SdkError};
 
-use crate::error::{Exit, Failure};
+use crate::error::{root_cause, Exit, Failure};
 use crate::validate::did_you_mean;
 
 /// `--profile`, `--region` and `--endpoint-url`, flattened into every command that talks to AWS.
@@ -126,15 +126,20 @@ pub fn check_region(source: &str, region: &str) -> Result<(), Failure> {
     Err(failure)
 }
 
-fn check_endpoint(source: &str, url: &str) -> Result<(), Failure> {
+const AWS_EXAMPLE: &str = "http://localhost:5000 or https://xray.us-east-1.amazonaws.com";
+
+/// Checks that `url` is an http(s) URL with a host; `example` shows a good one in the hint.
+pub fn check_url(source: &str, url: &str, example: &str) -> Result<(), Failure> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"));
     let host = rest.map(|r| r.split(['/', '?']).next().unwrap_or(""));
     match host {
         Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => Ok(()),
-        _ => Err(Failure::bad_input(format!("{source}: \"{url}\" is not an endpoint URL"))
-            .hint("an endpoint URL looks like http://localhost:5000 or https://xray.us-east-1.amazonaws.com")),
+        _ => Err(
+            Failure::bad_input(format!("{source}: \"{url}\" is not an endpoint URL"))
+                .hint(format!("an endpoint URL looks like {example}")),
+        ),
     }
 }
 
@@ -146,7 +151,7 @@ impl AwsArgs {
     /// Checks the flags alone (doctor reports the variables as findings instead).
     pub fn validate_flags(&self) -> Result<(), Failure> {
         if let Some(url) = &self.endpoint_url {
-            check_endpoint("--endpoint-url", url)?;
+            check_url("--endpoint-url", url, AWS_EXAMPLE)?;
         }
         if let Some(region) = &self.region {
             check_region("--region", region)?;
@@ -157,11 +162,11 @@ impl AwsArgs {
     /// Checks the flags and variables that need no network: endpoint URLs and region names.
     pub fn validate(&self, service: Service) -> Result<(), Failure> {
         if let Some(url) = &self.endpoint_url {
-            check_endpoint("--endpoint-url", url)?;
+            check_url("--endpoint-url", url, AWS_EXAMPLE)?;
         } else {
             for var in [service.endpoint_variable(), "AWS_ENDPOINT_URL"] {
                 if let Some(url) = env_nonempty(var) {
-                    check_endpoint(var, &url)?;
+                    check_url(var, &url, AWS_EXAMPLE)?;
                 }
             }
         }
@@ -248,8 +253,8 @@ async fn check_credentials(config: &SdkConfig, profile: Option<&str>) -> Result<
         },
         Err(e) => {
             let what = match profile {
-                Some(p) => format!("cannot load AWS credentials for profile \"{p}\": {}", deepest_reason(&e)),
-                None => format!("cannot load AWS credentials: {}", deepest_reason(&e)),
+                Some(p) => format!("cannot load AWS credentials for profile \"{p}\": {}", root_cause(&e)),
+                None => format!("cannot load AWS credentials: {}", root_cause(&e)),
             };
             Err(Failure::setup(what).hint(
                 "check the profile in ~/.aws/config and ~/.aws/credentials (aws configure list-profiles), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY without --profile",
@@ -262,21 +267,6 @@ fn no_credentials() -> Failure {
     Failure::setup("no AWS credentials found").hint(
         "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in Gitpod: export them and gp env them), or pass --profile",
     )
-}
-
-/// The innermost error message in a chain, usually the one that says what really happened
-/// (for example "Connection refused").
-fn deepest_reason(err: &(dyn StdError + 'static)) -> String {
-    let mut last = err.to_string();
-    let mut current = err.source();
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !text.is_empty() {
-            last = text;
-        }
-        current = e.source();
-    }
-    last
 }
 
 /// Who the credentials belong to (STS GetCallerIdentity): (account, ARN).
@@ -311,20 +301,20 @@ impl Aws {
     {
         match &err {
             SdkError::ConstructionFailure(_) => {
-                Failure::setup(format!("{what}: the request could not be built: {}", deepest_reason(&err)))
+                Failure::setup(format!("{what}: the request could not be built: {}", root_cause(&err)))
             }
             SdkError::TimeoutError(_) => Failure::failed(format!("{what}: no answer from {} in time", self.endpoint))
                 .hint("check the endpoint and your network, then run the command again"),
             SdkError::DispatchFailure(_) => Failure::failed(format!(
                 "{what}: cannot reach {}: {}",
                 self.endpoint,
-                deepest_reason(&err)
+                root_cause(&err)
             ))
             .hint("check --endpoint-url / AWS_ENDPOINT_URL and the network, then run the command again (it is safe to re-run)"),
             SdkError::ResponseError(_) => Failure::failed(format!(
                 "{what}: unexpected answer from {}: {}",
                 self.endpoint,
-                deepest_reason(&err)
+                root_cause(&err)
             )),
             SdkError::ServiceError(service_err) => {
                 let status = service_err.raw().status().as_u16();
@@ -333,7 +323,7 @@ impl Aws {
                 let message = e.message().unwrap_or("").trim().to_string();
                 explain_service_error(what, action, code, &message, status, &self.region)
             }
-            _ => Failure::failed(format!("{what}: {}", deepest_reason(&err))),
+            _ => Failure::failed(format!("{what}: {}", root_cause(&err))),
         }
     }
 }
@@ -411,8 +401,8 @@ mod tests {
 
     #[test]
     fn rejects_endpoint_without_scheme() {
-        assert!(check_endpoint("--endpoint-url", "http://127.0.0.1:5000").is_ok());
-        let e = check_endpoint("--endpoint-url", "localhost:5000").unwrap_err();
+        assert!(check_url("--endpoint-url", "http://127.0.0.1:5000", AWS_EXAMPLE).is_ok());
+        let e = check_url("--endpoint-url", "localhost:5000", AWS_EXAMPLE).unwrap_err();
         assert!(e.message.contains("is not an endpoint URL"));
     }
 }

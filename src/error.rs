@@ -73,3 +73,18 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// The innermost message in an error's chain, usually the one that says what really happened
+/// (for example "Connection refused").
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err.to_string();
+    let mut current = err.source();
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !text.is_empty() {
+            last = text;
+        }
+        current = e.source();
+    }
+    last
+}

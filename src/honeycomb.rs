@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::root_cause;
 use crate::secret::{mask, redact};
 
 pub const US_API: &str = "https://api.honeycomb.io";
@@ -254,17 +255,6 @@ pub fn client(timeout: Duration) -> reqwest::Client {
         .expect("a client with a timeout builds")
 }
 
-/// The first error message in a reqwest error's chain that says what happened.
-pub fn reason(e: &reqwest::Error) -> String {
-    let mut last = e.to_string();
-    let mut current = std::error::Error::source(e);
-    while let Some(inner) = current {
-        last = inner.to_string();
-        current = inner.source();
-    }
-    last
-}
-
 /// Asks Honeycomb who a key belongs to.
 pub async fn whoami(
     api: &str,
@@ -286,7 +276,7 @@ pub async fn whoami(
         if e.is_timeout() {
             AuthError::TimedOut(timeout)
         } else {
-            AuthError::Unreachable(reason(&e))
+            AuthError::Unreachable(root_cause(&e))
         }
     })?;
     let status = response.status().as_u16();
@@ -294,7 +284,7 @@ pub async fn whoami(
         if e.is_timeout() {
             AuthError::TimedOut(timeout)
         } else {
-            AuthError::Unreachable(reason(&e))
+            AuthError::Unreachable(root_cause(&e))
         }
     })?;
     let error_text = || {

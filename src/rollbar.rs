@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::honeycomb::{client, reason};
+use crate::error::root_cause;
+use crate::honeycomb::client;
 use crate::secret::redact;
 
 pub const DEFAULT_ENDPOINT: &str = "https://api.rollbar.com/api/1/";
@@ -58,7 +59,7 @@ pub async fn post_hello(
         if e.is_timeout() {
             PostError::TimedOut(timeout)
         } else {
-            PostError::Unreachable(reason(&e))
+            PostError::Unreachable(root_cause(&e))
         }
     };
     let response = client(timeout)

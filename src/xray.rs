@@ -58,12 +58,14 @@ impl Xray {
         }
     }
 
-    pub async fn find_rule(&self, name: &str) -> Result<Option<SamplingRuleRecord>, Failure> {
-        Ok(self
-            .sampling_rules()
-            .await?
-            .into_iter()
-            .find(|r| r.name() == name))
+    /// Finds a rule by name or ARN.
+    pub async fn find_rule(
+        &self,
+        name_or_arn: &str,
+    ) -> Result<Option<SamplingRuleRecord>, Failure> {
+        Ok(self.sampling_rules().await?.into_iter().find(|r| {
+            r.name() == name_or_arn || r.sampling_rule.rule_arn.as_deref() == Some(name_or_arn)
+        }))
     }
 
     pub async fn create_rule(

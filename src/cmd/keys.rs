@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
+use crate::aws::check_url;
 use crate::error::{Exit, Failure};
 use crate::honeycomb::{self, AuthError};
 use crate::manifest::Manifest;
@@ -98,21 +99,6 @@ fn timeout(seconds: f64, flag: &str) -> Result<Duration, Failure> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-pub fn check_url(flag: &str, url: &str) -> Result<(), Failure> {
-    let ok = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .is_some_and(|rest| !rest.is_empty());
-    if ok {
-        Ok(())
-    } else {
-        Err(
-            Failure::bad_input(format!("{flag}: \"{url}\" is not a URL"))
-                .hint("it looks like https://api.honeycomb.io"),
-        )
-    }
-}
-
 pub async fn honeycomb(command: HoneycombCommand) -> Result<Exit, Failure> {
     let HoneycombCommand::Whoami(a) = command;
     let wait = timeout(a.timeout, "--timeout")?;
@@ -135,7 +121,7 @@ pub async fn honeycomb(command: HoneycombCommand) -> Result<Exit, Failure> {
                 .filter(|v| !v.is_empty())
         })
         .unwrap_or_else(|| shape.region.api().to_string());
-    check_url("--api-endpoint", &api)?;
+    check_url("--api-endpoint", &api, "https://api.honeycomb.io")?;
     let expected = match &a.expect_environment {
         Some(e) => Some(e.clone()),
         None => Manifest::load(std::path::Path::new("."))?
@@ -243,7 +229,7 @@ pub async fn rollbar(command: RollbarCommand) -> Result<Exit, Failure> {
                 .filter(|v| !v.is_empty())
         })
         .unwrap_or_else(|| rollbar::DEFAULT_ENDPOINT.to_string());
-    check_url("--endpoint", &endpoint)?;
+    check_url("--endpoint", &endpoint, "https://api.rollbar.com/api/1/")?;
 
     let uuid = rollbar::post_hello(&endpoint, &token, &a.environment, wait).await.map_err(|e| match e {
         PostError::UnknownToken(m) => Failure::new(Exit::KeyRejected, format!("Rollbar does not know the token {}: {m}", mask(&token)))

@@ -294,21 +294,20 @@ async fn create_group(a: CreateGroupArgs) -> Result<Exit, Failure> {
         _ => Default::default(),
     };
     let what = format!("group \"{name}\"");
-    let (group, verb) = match input.plan(current.as_ref().map(|g| (g, &current_tags))) {
-        Plan::Create => (xray.create_group(&input).await?, format!("created {what}")),
-        Plan::Unchanged => (
-            current.unwrap_or_else(|| unreachable_group(&name)),
-            format!("{what} unchanged"),
-        ),
-        Plan::Update(changes) if !a.update => {
+    let (group, verb) = match (
+        input.plan(current.as_ref().map(|g| (g, &current_tags))),
+        current,
+    ) {
+        (Plan::Create, _) => (xray.create_group(&input).await?, format!("created {what}")),
+        (Plan::Unchanged, Some(group)) => (group, format!("{what} unchanged")),
+        (Plan::Update(changes), Some(_)) if !a.update => {
             return Err(drift::refusal(
                 &what,
                 &changes,
                 Some(&format!("change {origin} to match")),
             ))
         }
-        Plan::Update(changes) => {
-            let group = current.unwrap_or_else(|| unreachable_group(&name));
+        (Plan::Update(changes), Some(group)) => {
             let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
             let mut updated = group.clone();
             if fields.iter().any(|f| !f.starts_with("Tags.")) {
@@ -330,6 +329,7 @@ async fn create_group(a: CreateGroupArgs) -> Result<Exit, Failure> {
                 format!("updated {what}:\n{}", drift::render(&changes)),
             )
         }
+        (_, None) => unreachable!("plan only compares against an existing group"),
     };
     if a.out.json() {
         print_json(&json!({ "Group": group }));
@@ -340,16 +340,6 @@ async fn create_group(a: CreateGroupArgs) -> Result<Exit, Failure> {
         }
     }
     Ok(Exit::Ok)
-}
-
-/// `plan` only says Unchanged or Update when the group was found.
-fn unreachable_group(name: &str) -> Group {
-    Group {
-        group_name: Some(name.to_string()),
-        group_arn: None,
-        filter_expression: None,
-        insights_configuration: None,
-    }
 }
 
 fn group_rows(groups: &[Group]) -> Vec<Vec<String>> {
@@ -649,18 +639,13 @@ async fn update_rule(a: UpdateRuleArgs) -> Result<Exit, Failure> {
         .clone()
         .or(update.rule_arn.clone())
         .unwrap_or_default();
-    let current = xray
-        .sampling_rules()
-        .await?
-        .into_iter()
-        .find(|r| r.name() == key || r.sampling_rule.rule_arn.as_deref() == Some(key.as_str()))
-        .ok_or_else(|| {
-            Failure::failed(format!(
-                "there is no sampling rule \"{key}\" in {}",
-                xray.region()
-            ))
-            .hint("list the rules: cruddur-obs xray get-sampling-rules")
-        })?;
+    let current = xray.find_rule(&key).await?.ok_or_else(|| {
+        Failure::failed(format!(
+            "there is no sampling rule \"{key}\" in {}",
+            xray.region()
+        ))
+        .hint("list the rules: cruddur-obs xray get-sampling-rules")
+    })?;
     let mut desired = current.sampling_rule.clone();
     macro_rules! apply {
         ($($field:ident),*) => { $( if let Some(v) = &update.$field { desired.$field = v.clone(); } )* };
@@ -718,11 +703,7 @@ async fn delete_rule(a: RuleRefArgs) -> Result<Exit, Failure> {
             .hint("to trace less by default, lower its rate: cruddur-obs xray update-sampling-rule --rule-name Default --fixed-rate 0.01"));
     }
     let xray = Xray::connect(&a.aws).await?;
-    let exists = xray
-        .sampling_rules()
-        .await?
-        .iter()
-        .any(|r| r.name() == key || r.sampling_rule.rule_arn.as_deref() == Some(key.as_str()));
+    let exists = xray.find_rule(&key).await?.is_some();
     if !exists {
         if !a.out.json() {
             println!(
