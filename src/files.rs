@@ -8,6 +8,19 @@ use std::path::{Path, PathBuf};
 /// Writes `contents` to `path` atomically, creating parent folders. `private` files (those that
 /// hold secrets) are created 0600; others keep the mode of the file they replace, or 0644.
 pub fn write_atomic(path: &Path, contents: &[u8], private: bool) -> std::io::Result<()> {
+    stage(path, contents, private)?
+        .persist(path)
+        .map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Writes `contents` to a temporary file beside `path` (creating parent folders), with the mode
+/// `write_atomic` gives, ready to be renamed over `path` with `persist`. Dropped, it is removed.
+pub fn stage(
+    path: &Path,
+    contents: &[u8],
+    private: bool,
+) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -27,8 +40,7 @@ pub fn write_atomic(path: &Path, contents: &[u8], private: bool) -> std::io::Res
         .set_permissions(std::fs::Permissions::from_mode(mode))?;
     tmp.write_all(contents)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// Makes a file readable and writable by its owner only.

@@ -5,6 +5,7 @@ mod cli;
 mod cmd;
 mod doctor;
 mod drift;
+mod edit;
 mod error;
 mod files;
 mod group;
