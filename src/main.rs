@@ -11,6 +11,7 @@ mod files;
 mod group;
 mod honeycomb;
 mod input;
+mod instrument;
 mod log_group;
 mod logs;
 mod manifest;

@@ -1,5 +1,6 @@
-//! `cruddur-obs init [DIR]`: scaffolds a Cruddur workspace whose backend sends traces, segments,
-//! logs and errors, from a few answers given as flags or at prompts.
+//! `cruddur-obs init [DIR]`: instruments the Cruddur app in DIR in place (when it holds
+//! backend-flask/app.py), or scaffolds a workspace whose backend sends traces, segments, logs and
+//! errors; from a few answers given as flags or at prompts.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -7,19 +8,23 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::error::{Exit, Failure};
+use crate::instrument::{self, Options};
 use crate::manifest::{Host, Manifest};
 use crate::output::{print_json, OutputArgs};
 use crate::scaffold::{self, Action};
 
 const EXAMPLES: &str = "Examples:
-  cruddur-obs init                       # asks what it cannot guess
-  cruddur-obs init demo --yes            # no questions: detected or default answers
+  cruddur-obs init                       # in your Cruddur repository: shows the diff, asks, edits
+  cruddur-obs init --dry-run             # shows the plan and the diff, writes nothing
+  cruddur-obs init --yes                 # writes without asking
+  cruddur-obs init demo --yes            # an empty folder: scaffolds a whole workspace
   cruddur-obs init --host gitpod --region ca-central-1 --no-rollbar --frontend-collector
-  cruddur-obs init --dry-run             # lists what would be written
 
-Re-running with the same answers changes nothing. A file you changed is never replaced without
---force, which keeps a FILE.bak copy first. In a folder with its own docker-compose.yml, our
-services go into docker-compose.override.yml, which compose merges on its own.";
+In a repository with backend-flask/app.py, init edits your files minimally (app.py,
+requirements.txt, .gitpod.yml or devcontainer.json, .gitignore, two services) and adds new files
+only where none exist; your compose file stays as it is and our services go into its override
+file. Parts you wired by hand are left as they are (--take-over replaces them). Re-running
+changes nothing.";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -82,9 +87,15 @@ pub struct InitArgs {
     /// List what would be written, and write nothing
     #[arg(long)]
     dry_run: bool,
-    /// Replace files that hold something else, keeping a FILE.bak copy of each
+    /// Scaffolding: replace files that hold something else, keeping a FILE.bak copy of each
     #[arg(long)]
     force: bool,
+    /// In your repository: replace the lines of parts wired by hand in app.py with the telemetry module
+    #[arg(long)]
+    take_over: bool,
+    /// In your repository: leave the services as they are (no custom span or subsegment)
+    #[arg(long)]
+    no_custom_spans: bool,
     #[command(flatten)]
     out: OutputArgs,
 }
@@ -134,7 +145,11 @@ fn prompt_error(e: dialoguer::Error) -> Failure {
 /// Works out the answers: flags first, then the existing manifest, then detection, prompts or
 /// defaults. Only where the workspace runs and its region cannot be guessed; everything else has
 /// a safe default.
-fn answers(a: &InitArgs, existing: Option<Manifest>) -> Result<Manifest, Failure> {
+fn answers(
+    a: &InitArgs,
+    existing: Option<Manifest>,
+    dir: &std::path::Path,
+) -> Result<Manifest, Failure> {
     let asking = if a.yes {
         Asking::Defaults
     } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
@@ -149,7 +164,8 @@ fn answers(a: &InitArgs, existing: Option<Manifest>) -> Result<Manifest, Failure
     if let Some(s) = &a.service {
         m.workspace.service = s.clone();
     }
-    m.workspace.host = match (a.host, had_manifest, Host::detect()) {
+    let detected = Host::detect().or_else(|| instrument::host_of(dir));
+    m.workspace.host = match (a.host, had_manifest, detected) {
         (Some(h), _, _) => h,
         (None, true, _) => m.workspace.host,
         (None, false, Some(detected)) => detected,
@@ -255,11 +271,14 @@ fn unanswered(flag: &str, what: &str) -> Failure {
 pub fn run(a: InitArgs) -> Result<Exit, Failure> {
     let dir = scaffold::prepare_dir(&a.dir, a.dry_run)?;
     let existing = Manifest::load(&dir)?;
-    let manifest = answers(&a, existing)?;
+    let manifest = answers(&a, existing, &dir)?;
     manifest
         .validate()
         .rename(FLAG_NAMES)
         .into_result("command line")?;
+    if instrument::has_backend(&dir) {
+        return run_instrument(&a, &dir, &manifest);
+    }
     let entries = scaffold::plan(&dir, &manifest)?;
 
     if a.dry_run {
@@ -310,31 +329,146 @@ pub fn run(a: InitArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
+/// The commands to run next, from where the user stands.
 fn print_next_steps(dir: &std::path::Path, m: &Manifest) {
-    let mut steps = vec![format!(
-        "set the variables: cruddur-obs env {} {}",
-        m.workspace.host.name(),
-        dir.display()
-    )];
-    if m.cloudwatch.enabled {
-        steps.push(format!(
-            "create the log group: cruddur-obs logs create-log-group --log-group-name {} --retention-in-days {} --region {}",
-            m.cloudwatch.log_group, m.cloudwatch.retention_days, m.workspace.region
-        ));
+    let mut steps = Vec::new();
+    if dir != std::path::Path::new(".") {
+        steps.push(format!("cd {}", shell_quote(&dir.display().to_string())));
     }
-    if m.xray.enabled {
-        steps.push(format!(
-            "create the sampling rule and group: cruddur-obs xray create-sampling-rule --cli-input-json file://aws/json/xray.json --region {0}\n     \
-             and cruddur-obs xray create-group --cli-input-json file://aws/json/xray-group.json --region {0}",
-            m.workspace.region
-        ));
+    steps.push(format!(
+        "cruddur-obs env {}        # the variables to set, and how",
+        m.workspace.host.name()
+    ));
+    if m.xray.enabled || m.cloudwatch.enabled {
+        steps
+            .push("cruddur-obs up                # the X-Ray group and rule, the log group".into());
     }
+    steps.push("cruddur-obs doctor            # checks everything".into());
     steps.push(
-        "start it: docker compose up (or: cd backend-flask && flask --app app run --port 4567)"
+        "docker compose up             # or: cd backend-flask && flask --app app run --port 4567"
             .into(),
     );
     println!("\nnext:");
     for (i, s) in steps.iter().enumerate() {
         println!("  {}. {s}", i + 1);
+    }
+}
+
+/// A path as a shell word.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// init in a repository that already has a backend: plan, show, confirm, write.
+fn run_instrument(a: &InitArgs, dir: &std::path::Path, m: &Manifest) -> Result<Exit, Failure> {
+    let plan = instrument::plan(
+        dir,
+        m,
+        Options {
+            take_over: a.take_over,
+            custom_spans: !a.no_custom_spans,
+        },
+    )?;
+    if a.out.json() && (a.dry_run || plan.is_empty()) {
+        print_json(&serde_json::json!({ "dry_run": a.dry_run, "plan": plan }));
+        return Ok(Exit::Ok);
+    }
+    if plan.is_empty() {
+        println!("nothing to do: {} is already instrumented", dir.display());
+        for w in &plan.warnings {
+            println!("  ! {w}");
+        }
+        return Ok(Exit::Ok);
+    }
+    if !a.out.json() {
+        show_plan(&plan);
+    }
+    if a.dry_run {
+        println!("\ndry run: nothing was written");
+        return Ok(Exit::Ok);
+    }
+    if !a.yes {
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(Failure::bad_input(
+                "init edits your files and there is no terminal to ask on: nothing was written",
+            )
+            .hint("read the plan above, then run again with --yes to write it (or --dry-run to only show it)"));
+        }
+        let go = dialoguer::Confirm::with_theme(&dialoguer::theme::SimpleTheme)
+            .with_prompt("Write these changes?")
+            .default(false)
+            .interact()
+            .map_err(prompt_error)?;
+        if !go {
+            println!("nothing was written");
+            return Ok(Exit::Ok);
+        }
+    }
+    crate::edit::write_all(dir, &plan.changes()).map_err(|e| scaffold::write_failure(&e))?;
+    if a.out.json() {
+        print_json(&serde_json::json!({ "dry_run": false, "plan": plan }));
+        return Ok(Exit::Ok);
+    }
+    let n = plan.changes().len();
+    println!(
+        "\nwrote {n} file{}; `git diff` shows every edit",
+        if n == 1 { "" } else { "s" }
+    );
+    print_next_steps(dir, m);
+    Ok(Exit::Ok)
+}
+
+fn show_plan(plan: &instrument::Plan) {
+    match &plan.factory {
+        Some(f) => println!(
+            "instrumenting the Flask app made in {}() at {}:{}",
+            f,
+            instrument::APP,
+            plan.app_line
+        ),
+        None => println!(
+            "instrumenting the Flask app made at {}:{}",
+            instrument::APP,
+            plan.app_line
+        ),
+    }
+    println!();
+    for p in &plan.parts {
+        println!("  {:<11} {}", p.part, p.detail);
+    }
+    println!();
+    for f in &plan.files {
+        let verb = match f.action {
+            instrument::Action::Create => "create",
+            instrument::Action::Edit => "edit",
+            instrument::Action::Keep => "keep",
+            instrument::Action::Unchanged => continue,
+        };
+        println!("  {verb:<7} {}", f.path);
+    }
+    if !plan.warnings.is_empty() {
+        println!("\nwarnings:");
+        for w in &plan.warnings {
+            println!("  ! {w}");
+        }
+    }
+    if !plan.notes.is_empty() {
+        println!("\nnotes:");
+        for n in &plan.notes {
+            println!("  - {n}");
+        }
+    }
+    for f in &plan.files {
+        if let (instrument::Action::Edit, Some(c)) = (f.action, &f.change) {
+            println!();
+            print!("{}", c.diff());
+        }
     }
 }

@@ -884,11 +884,6 @@ impl PythonFile {
         }
         vec![e]
     }
-
-    /// A live call `telemetry.init_app(...)`.
-    pub fn calls_telemetry(&self) -> bool {
-        !self.calls_to(&["telemetry.init_app"]).is_empty()
-    }
 }
 
 fn column_of(text: &str, offset: usize) -> usize {
