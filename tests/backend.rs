@@ -13,9 +13,9 @@ use crate::support::{
 };
 
 /// A running backend; stopped with SIGINT (as Ctrl-C and `docker stop` do) so it flushes.
-struct Backend {
+pub struct Backend {
     child: Option<Child>,
-    url: String,
+    pub url: String,
     log: std::path::PathBuf,
 }
 
@@ -28,7 +28,7 @@ impl Drop for Backend {
     }
 }
 
-fn start_backend(dir: &Path, env: &[(&str, String)]) -> Backend {
+pub fn start_backend(dir: &Path, env: &[(&str, String)]) -> Backend {
     let venv = backend_venv(&dir.join("backend-flask/requirements.txt"));
     let port = free_port();
     let log = dir.join("backend.log");
@@ -49,7 +49,14 @@ fn start_backend(dir: &Path, env: &[(&str, String)]) -> Backend {
     let url = format!("http://127.0.0.1:{port}");
     let start = Instant::now();
     loop {
-        if ureq::get(&format!("{url}/api/health")).call().is_ok() {
+        // Any answer will do: a user's app may have no route at `/`.
+        let answered = ureq::get(&format!("{url}/"))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .is_ok();
+        if answered {
             break;
         }
         let output = std::fs::read_to_string(&log).unwrap_or_default();
@@ -67,7 +74,7 @@ fn start_backend(dir: &Path, env: &[(&str, String)]) -> Backend {
 }
 
 impl Backend {
-    fn get(&self, path: &str, user: Option<&str>) -> (u16, String) {
+    pub fn get(&self, path: &str, user: Option<&str>) -> (u16, String) {
         let mut request = ureq::get(&format!("{}{path}", self.url))
             .config()
             .http_status_as_error(false)
@@ -84,7 +91,7 @@ impl Backend {
     }
 
     /// Stops it with SIGINT and returns everything it printed.
-    fn stop(mut self) -> String {
+    pub fn stop(mut self) -> String {
         let mut child = self.child.take().unwrap();
         let status = Process::new("kill")
             .args(["-INT", &child.id().to_string()])
@@ -103,7 +110,7 @@ impl Backend {
     }
 }
 
-fn log_events(moto: &Moto, group: &str) -> Vec<String> {
+pub fn log_events(moto: &Moto, group: &str) -> Vec<String> {
     let out = aws_cli()
         .args([
             "--endpoint-url",
@@ -127,7 +134,7 @@ fn log_events(moto: &Moto, group: &str) -> Vec<String> {
 }
 
 /// Every X-Ray document, subsegments sent apart included, with the subsegments found inside others.
-fn xray_documents(received: &Value) -> Vec<Value> {
+pub fn xray_documents(received: &Value) -> Vec<Value> {
     fn walk(doc: &Value, out: &mut Vec<Value>) {
         out.push(doc.clone());
         for sub in doc["subsegments"].as_array().into_iter().flatten() {

@@ -8,6 +8,7 @@ mod cli;
 mod doctor;
 mod env;
 mod init;
+mod instrument;
 mod keys;
 mod logs;
 mod mistakes;

@@ -286,10 +286,24 @@ pub fn json_of(text: &str) -> serde_json::Value {
 pub fn backend_venv(requirements: &Path) -> PathBuf {
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    let hash = Process::new("sha256sum")
-        .arg(requirements)
-        .output()
+    // Keyed by the set of requirements, not the file's bytes: a user's file with the same pins in
+    // another order (or with comments) shares the venv.
+    let text = std::fs::read_to_string(requirements).unwrap();
+    let mut lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let key = lines.join("\n").to_lowercase().replace('_', "-");
+    let mut hash = Process::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
         .unwrap();
+    std::io::Write::write_all(&mut hash.stdin.take().unwrap(), key.as_bytes()).unwrap();
+    let hash = hash.wait_with_output().unwrap();
     let hash = String::from_utf8_lossy(&hash.stdout)[..16].to_string();
     let venv = repo().join(".venv-backend").join(&hash);
     let complete = venv.join(".complete");
