@@ -20,9 +20,16 @@ const DEVCONTAINER: &str = ".devcontainer/devcontainer.json";
 const HOME_ACTIVITIES: &str = "backend-flask/services/home_activities.py";
 const USER_ACTIVITIES: &str = "backend-flask/services/user_activities.py";
 
-/// True when DIR holds a backend of the user's: init then instruments it instead of scaffolding.
+/// A line of the app.py that init scaffolds: an app.py with it is init's own, not the user's.
+const SCAFFOLDED: &str = "written by `cruddur-obs init`";
+
+/// True when DIR holds a backend of the user's (not one init scaffolded): init then instruments it
+/// instead of scaffolding.
 pub fn has_backend(dir: &Path) -> bool {
-    dir.join(APP).is_file()
+    match std::fs::read(dir.join(APP)) {
+        Ok(bytes) => !String::from_utf8_lossy(&bytes).contains(SCAFFOLDED),
+        Err(_) => false,
+    }
 }
 
 /// The host a repository is made for: a `.gitpod.yml` means Gitpod, a `.devcontainer/` Codespaces.
@@ -481,4 +488,13 @@ fn uncommitted(dir: &Path, files: &[File]) -> Vec<String> {
         }
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_scaffolded_app_is_recognised_as_inits_own() {
+        let template = include_str!("../templates/backend-flask/app.py");
+        assert!(template.contains(super::SCAFFOLDED));
+    }
 }

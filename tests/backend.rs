@@ -249,9 +249,11 @@ fn the_scaffolded_backend_sends_spans_segments_logs_and_errors() {
     let docs = xray_documents(&got);
     assert!(got["bad_datagrams"].as_array().unwrap().is_empty(), "{got}");
     let is_probe = |d: &&Value| {
-        d["http"]["request"]["url"]
-            .as_str()
-            .is_some_and(|u| u.ends_with("/api/health"))
+        d["http"]["request"]["url"].as_str().is_some_and(|u| {
+            u.ends_with("/api/health")
+                || u.ends_with(":/")
+                || u.matches('/').count() == 3 && u.ends_with('/')
+        })
     };
     let segments: Vec<&Value> = docs
         .iter()

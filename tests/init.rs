@@ -205,10 +205,8 @@ fn yes_in_a_fresh_folder_then_rerun_changes_nothing() {
     let dir = parent.path().join("demo");
     let out = init_ok(&dir, &["--yes"]);
     assert!(out.contains("created    backend-flask/app.py"), "{out}");
-    assert!(
-        out.contains("next:\n  1. set the variables: cruddur-obs env local"),
-        "{out}"
-    );
+    assert!(out.contains("next:\n  1. cd "), "{out}");
+    assert!(out.contains("  2. cruddur-obs env local "), "{out}");
     let manifest = read(&dir, "cruddur-obs.toml");
     assert!(
         manifest.contains("host = \"local\"\nregion = \"us-east-1\""),
@@ -350,7 +348,11 @@ fn user_changes_are_never_replaced_without_force() {
     let dir = tempfile::tempdir().unwrap();
     init_ok(dir.path(), &["--yes"]);
     let app = dir.path().join("backend-flask/app.py");
-    std::fs::write(&app, "# my own app\n").unwrap();
+    let mine = format!(
+        "{}# my own line\n",
+        read(dir.path(), "backend-flask/app.py")
+    );
+    std::fs::write(&app, &mine).unwrap();
     std::fs::remove_file(dir.path().join(".env.example")).unwrap();
 
     // A different answer changes the manifest too: two conflicts, and nothing written at all.
@@ -375,7 +377,7 @@ fn user_changes_are_never_replaced_without_force() {
         err.contains("hint: re-run with --force to replace them"),
         "{err}"
     );
-    assert_eq!(std::fs::read_to_string(&app).unwrap(), "# my own app\n");
+    assert_eq!(std::fs::read_to_string(&app).unwrap(), mine);
     assert!(
         !dir.path().join(".env.example").exists(),
         "all or nothing: not even a missing file is written"
@@ -404,10 +406,7 @@ fn user_changes_are_never_replaced_without_force() {
         out.contains("replaced   backend-flask/app.py (old copy: backend-flask/app.py.bak)"),
         "{out}"
     );
-    assert_eq!(
-        read(dir.path(), "backend-flask/app.py.bak"),
-        "# my own app\n"
-    );
+    assert_eq!(read(dir.path(), "backend-flask/app.py.bak"), mine);
     assert!(read(dir.path(), "aws/json/xray.json").contains("\"FixedRate\": 0.2,"));
     assert!(dir.path().join(".env.example").exists());
 }

@@ -745,3 +745,78 @@ fn the_pins_install_on_the_python_of_their_dockerfile() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
+
+#[test]
+fn on_a_terminal_it_shows_the_diff_then_asks_before_writing() {
+    use std::io::Write;
+    let parent = tempfile::tempdir().unwrap();
+    let repo_dir = parent.path().join("my cruddur");
+    std::fs::create_dir(&repo_dir).unwrap();
+    copy_tree(materialize("week1").path(), &repo_dir, &[]);
+    let binary = assert_cmd::cargo::cargo_bin("cruddur-obs");
+    let run = |typed: &[&str]| {
+        let mut child = Process::new("script")
+            .args([
+                "-qec",
+                &format!("{} init 'my cruddur'", binary.display()),
+                "/dev/null",
+            ])
+            .current_dir(parent.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", parent.path())
+            .env("TERM", "xterm")
+            .env("AWS_DEFAULT_REGION", "ca-central-1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut keys = child.stdin.take().unwrap();
+        for t in typed {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            keys.write_all(t.as_bytes()).unwrap();
+            keys.flush().unwrap();
+        }
+        String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).into_owned()
+    };
+    let app = repo_dir.join("backend-flask/app.py");
+    let original = std::fs::read_to_string(&app).unwrap();
+    // Parts: Enter keeps all four; the Honeycomb environment: Enter; then "n" at the question.
+    let screen = run(&["\r", "\r", "n"]);
+    assert!(screen.contains("+telemetry.init_app(app)"), "{screen}");
+    assert!(screen.contains("Write these changes?"), "{screen}");
+    assert!(screen.contains("nothing was written"), "{screen}");
+    assert_eq!(std::fs::read_to_string(&app).unwrap(), original);
+    // The same, with "y": written, and the next steps start from where the user stands.
+    let screen = run(&["\r", "\r", "y"]);
+    assert!(screen.contains("wrote 16 files"), "{screen}");
+    assert!(screen.contains("1. cd 'my cruddur'"), "{screen}");
+    assert!(screen.contains("cruddur-obs env gitpod"), "{screen}");
+    let manifest = std::fs::read_to_string(repo_dir.join("cruddur-obs.toml")).unwrap();
+    assert!(
+        manifest.contains("host = \"gitpod\"\nregion = \"ca-central-1\""),
+        "{manifest}"
+    );
+
+    // The user's later edits survive another run, which finds nothing to do.
+    let edited = std::fs::read_to_string(&app).unwrap().replace(
+        "app = Flask(__name__)",
+        "app = Flask(__name__)\napp.config['JSON_SORT_KEYS'] = False  # mine",
+    );
+    std::fs::write(&app, &edited).unwrap();
+    let telemetry = repo_dir.join("backend-flask/telemetry/__init__.py");
+    let mine = format!(
+        "{}\n# my note\n",
+        std::fs::read_to_string(&telemetry).unwrap()
+    );
+    std::fs::write(&telemetry, &mine).unwrap();
+    let out = init_in(&repo_dir, &["--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stdout_of(&out).starts_with("nothing to do"),
+        "{}",
+        stdout_of(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&app).unwrap(), edited);
+    assert_eq!(std::fs::read_to_string(&telemetry).unwrap(), mine);
+}

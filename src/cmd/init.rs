@@ -385,6 +385,9 @@ fn run_instrument(a: &InitArgs, dir: &std::path::Path, m: &Manifest) -> Result<E
         for w in &plan.warnings {
             println!("  ! {w}");
         }
+        for n in &plan.notes {
+            println!("  - {n}");
+        }
         return Ok(Exit::Ok);
     }
     if !a.out.json() {
