@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::init::init_ok;
 use crate::support::{
-    aws_cli, backend_venv, cruddur, free_port, json_of, moto, receivers, stderr_of, stdout_of, Moto,
+    aws_cli, backend_venv, cruddur, free_port, json_of, moto, receivers, stderr_of, stdout_of,
+    Moto, Receivers,
 };
 
 /// A running backend; stopped with SIGINT (as Ctrl-C and `docker stop` do) so it flushes.
@@ -148,6 +149,28 @@ pub fn xray_documents(received: &Value) -> Vec<Value> {
     out
 }
 
+/// The variables that point every part of a backend at the receivers and moto, with X-Ray
+/// recording every request.
+pub fn sending_env(rx: &Receivers, moto: &Moto) -> Vec<(&'static str, String)> {
+    vec![
+        ("OTEL_SERVICE_NAME", "backend-flask".into()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", rx.http.clone()),
+        (
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "x-honeycomb-team=test-key".into(),
+        ),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200".into()),
+        ("AWS_XRAY_DAEMON_ADDRESS", rx.udp.clone()),
+        ("CRUDDUR_XRAY_SAMPLE_ALL", "true".into()),
+        ("AWS_ENDPOINT_URL", moto.url().to_string()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("ROLLBAR_ACCESS_TOKEN", "test-token".into()),
+        ("ROLLBAR_ENDPOINT", format!("{}/api/1/", rx.http)),
+    ]
+}
+
 #[test]
 fn the_scaffolded_backend_sends_spans_segments_logs_and_errors() {
     let dir = tempfile::tempdir().unwrap();
@@ -172,26 +195,7 @@ fn the_scaffolded_backend_sends_spans_segments_logs_and_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
 
-    let backend = start_backend(
-        dir.path(),
-        &[
-            ("OTEL_SERVICE_NAME", "backend-flask".into()),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", rx.http.clone()),
-            (
-                "OTEL_EXPORTER_OTLP_HEADERS",
-                "x-honeycomb-team=test-key".into(),
-            ),
-            ("OTEL_BSP_SCHEDULE_DELAY", "200".into()),
-            ("AWS_XRAY_DAEMON_ADDRESS", rx.udp.clone()),
-            ("CRUDDUR_XRAY_SAMPLE_ALL", "true".into()),
-            ("AWS_ENDPOINT_URL", moto.url().to_string()),
-            ("AWS_DEFAULT_REGION", "us-east-1".into()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("ROLLBAR_ACCESS_TOKEN", "test-token".into()),
-            ("ROLLBAR_ENDPOINT", format!("{}/api/1/", rx.http)),
-        ],
-    );
+    let backend = start_backend(dir.path(), &sending_env(&rx, &moto));
     let (status, body) = backend.get("/api/activities/home", Some("andrewbrown"));
     assert_eq!(status, 200, "{body}");
     let home: Value = serde_json::from_str(&body).unwrap();

@@ -8,7 +8,7 @@ use std::process::Command as Process;
 
 use serde_json::Value;
 
-use crate::backend::{log_events, start_backend, xray_documents, Backend};
+use crate::backend::{log_events, sending_env, start_backend, xray_documents, Backend};
 use crate::support::{
     backend_venv, cruddur, moto, receivers, repo, stderr_of, stdout_of, venv_bin,
 };
@@ -444,26 +444,7 @@ fn sends_everything(variant: &str, init_args: &[&str]) {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let backend = start_backend(
-        dir.path(),
-        &[
-            ("OTEL_SERVICE_NAME", "backend-flask".into()),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", rx.http.clone()),
-            (
-                "OTEL_EXPORTER_OTLP_HEADERS",
-                "x-honeycomb-team=test-key".into(),
-            ),
-            ("OTEL_BSP_SCHEDULE_DELAY", "200".into()),
-            ("AWS_XRAY_DAEMON_ADDRESS", rx.udp.clone()),
-            ("CRUDDUR_XRAY_SAMPLE_ALL", "true".into()),
-            ("AWS_ENDPOINT_URL", moto.url().to_string()),
-            ("AWS_DEFAULT_REGION", "us-east-1".into()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("ROLLBAR_ACCESS_TOKEN", "test-token".into()),
-            ("ROLLBAR_ENDPOINT", format!("{}/api/1/", rx.http)),
-        ],
-    );
+    let backend = start_backend(dir.path(), &sending_env(&rx, &moto));
     // X-Ray wired by hand samples with the SDK's own default: the first request of each second.
     let pace = if variant == "handwired" {
         std::time::Duration::from_millis(1100)
