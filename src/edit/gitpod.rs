@@ -3,7 +3,7 @@
 
 use tree_sitter::{Node, Parser};
 
-use super::{line_start, lines_after, Edit, Style};
+use super::{column_of, lines_after, Edit, Style};
 use crate::manifest::line_column;
 
 /// A port the workspace needs public.
@@ -94,10 +94,6 @@ impl<'a> Yaml<'a> {
             })
             .collect()
     }
-}
-
-fn column_of(text: &str, offset: usize) -> usize {
-    text[line_start(text, offset)..offset].chars().count()
 }
 
 /// The edits that make every port in `want` public in `text`.

@@ -115,6 +115,11 @@ pub fn line_start(text: &str, offset: usize) -> usize {
     text[..offset].rfind('\n').map_or(0, |i| i + 1)
 }
 
+/// The column (in characters, from 0) of `offset` in its line.
+pub fn column_of(text: &str, offset: usize) -> usize {
+    text[line_start(text, offset)..offset].chars().count()
+}
+
 /// Text to insert at `line_end(text, offset)` so that `lines` become new lines after that line:
 /// when the line has no ending (the last line of a file without a final newline), the ending goes
 /// first, and the file still ends without one.

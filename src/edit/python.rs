@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use tree_sitter::{Node, Parser, Tree};
 
-use super::{line_end, line_start, lines_after, Edit, Style};
+use super::{column_of, line_end, line_start, lines_after, Edit, Style};
 use crate::manifest::line_column;
 
 /// A parsed Python file.
@@ -884,10 +884,6 @@ impl PythonFile {
         }
         vec![e]
     }
-}
-
-fn column_of(text: &str, offset: usize) -> usize {
-    text[line_start(text, offset)..offset].chars().count()
 }
 
 /// The width in bytes of the indentation of the line holding `offset`.
