@@ -6,11 +6,13 @@
 pub mod checks;
 pub mod probes;
 pub mod render;
+pub mod repair;
 pub mod workspace;
 
 use serde::Serialize;
 
 use crate::doctor::probes::Probes;
+use crate::doctor::repair::Repair;
 use crate::doctor::workspace::Workspace;
 
 /// Ordered so that the worst of several is the greatest.
@@ -49,12 +51,15 @@ impl Section {
     }
 }
 
-/// What one check found.
+/// What one check found: a finding, and any further findings of the same check (each with its
+/// own location), each with the one-line fix and, when `doctor --fix` can make it, the edit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub status: Status,
     pub finding: String,
     pub fix: Option<String>,
+    pub repair: Option<Repair>,
+    pub more: Vec<Outcome>,
 }
 
 impl Outcome {
@@ -63,6 +68,8 @@ impl Outcome {
             status: Status::Ok,
             finding: finding.into(),
             fix: None,
+            repair: None,
+            more: Vec::new(),
         }
     }
     pub fn skipped(why: impl Into<String>) -> Self {
@@ -70,6 +77,8 @@ impl Outcome {
             status: Status::Skipped,
             finding: why.into(),
             fix: None,
+            repair: None,
+            more: Vec::new(),
         }
     }
     pub fn warn(finding: impl Into<String>, fix: impl Into<String>) -> Self {
@@ -77,6 +86,24 @@ impl Outcome {
             status: Status::Warn,
             finding: finding.into(),
             fix: Some(fix.into()),
+            repair: None,
+            more: Vec::new(),
+        }
+    }
+    /// The same finding, with the edit `doctor --fix` makes for it.
+    pub fn repaired_by(mut self, repair: Repair) -> Self {
+        self.repair = Some(repair);
+        self
+    }
+    /// Every finding of a check, in order; `ok` when there is none.
+    pub fn each(findings: Vec<Outcome>, ok: Outcome) -> Self {
+        let mut findings = findings.into_iter();
+        match findings.next() {
+            None => ok,
+            Some(mut first) => {
+                first.more.extend(findings);
+                first
+            }
         }
     }
     pub fn error(finding: impl Into<String>, fix: impl Into<String>) -> Self {
@@ -84,6 +111,8 @@ impl Outcome {
             status: Status::Error,
             finding: finding.into(),
             fix: Some(fix.into()),
+            repair: None,
+            more: Vec::new(),
         }
     }
 }
@@ -112,9 +141,13 @@ pub struct Report {
     pub finding: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The edit `doctor --fix` makes for this finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repair: Option<Repair>,
 }
 
-/// Runs the checks. A check that panics is reported as an error, never dropped.
+/// Runs the checks. A check that panics is reported as an error, never dropped. A check with
+/// several findings gives a report for each.
 pub fn run_checks(
     checks: &[&Check],
     workspace: &Workspace,
@@ -125,7 +158,7 @@ pub fn run_checks(
     std::panic::set_hook(Box::new(|_| {}));
     let reports = checks
         .iter()
-        .map(|check| {
+        .flat_map(|check| {
             let outcome = if offline && check.needs == Needs::Network {
                 Outcome::skipped("needs the network (--offline)")
             } else {
@@ -144,13 +177,32 @@ pub fn run_checks(
                     )
                 })
             };
-            Report {
-                name: check.name,
-                section: check.section,
-                status: outcome.status,
-                finding: outcome.finding,
-                fix: outcome.fix,
+            let mut more = outcome.more.clone();
+            let mut all = vec![Outcome {
+                more: Vec::new(),
+                ..outcome
+            }];
+            // Findings of findings, flattened in order.
+            while !more.is_empty() {
+                let next = more.remove(0);
+                let mut nested = next.more.clone();
+                nested.extend(more);
+                more = nested;
+                all.push(Outcome {
+                    more: Vec::new(),
+                    ..next
+                });
             }
+            all.into_iter()
+                .map(|o| Report {
+                    name: check.name,
+                    section: check.section,
+                    status: o.status,
+                    finding: o.finding,
+                    fix: o.fix,
+                    repair: o.repair,
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     std::panic::set_hook(quiet);

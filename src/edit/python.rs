@@ -974,6 +974,49 @@ pub const USER_SUBSEGMENT: Wrap = Wrap {
     closing_with_user: &[],
 };
 
+/// `text` as Python runs it: comments and strings that stand alone as statements (docstrings,
+/// and the triple-quoted strings people use to switch code off) become spaces, so that lines and
+/// columns stay where they were. Parsed even when the file has a syntax error.
+pub fn live_text(text: &str) -> String {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&language())
+        .expect("the Python grammar matches the tree-sitter version");
+    let Some(tree) = parser.parse(text, None) else {
+        return text.to_string();
+    };
+    let mut dead: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(n) = stack.pop() {
+        let standalone_string = n.kind() == "expression_statement"
+            && n.named_child_count() == 1
+            && n.named_child(0)
+                .is_some_and(|c| matches!(c.kind(), "string" | "concatenated_string"));
+        if n.kind() == "comment" || standalone_string {
+            dead.push(n.byte_range());
+            continue;
+        }
+        stack.extend(n.children(&mut n.walk()));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    dead.sort_by_key(|r| r.start);
+    for r in dead {
+        if r.start < at || !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end) {
+            continue;
+        }
+        out.push_str(&text[at..r.start]);
+        out.extend(
+            text[r.clone()]
+                .chars()
+                .map(|c| if c == '\n' || c == '\r' { c } else { ' ' }),
+        );
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
