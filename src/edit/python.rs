@@ -130,6 +130,13 @@ impl PythonFile {
             tree,
             style: Style::of(text, "    "),
         };
+        if let Some((line, column, message)) = file.unexpected_indent() {
+            return Err(SyntaxError {
+                line,
+                column,
+                message,
+            });
+        }
         if let Some(bad) = file.first_error() {
             let (mut line, mut column) = line_column(text, bad.start_byte());
             let what = if bad.kind() == "block" {
@@ -154,6 +161,49 @@ impl PythonFile {
             });
         }
         Ok(file)
+    }
+
+    /// A statement that starts its line at another column than the statements before it in
+    /// the same block (tree-sitter accepts it; Python raises IndentationError): line, column and
+    /// Python's message.
+    fn unexpected_indent(&self) -> Option<(usize, usize, String)> {
+        let mut blocks = vec![self.root()];
+        blocks.extend(self.all("block"));
+        let mut found: Option<(usize, usize, String)> = None;
+        for block in blocks {
+            let mut expected: Option<usize> = (block.kind() == "module").then_some(0);
+            for stmt in block.named_children(&mut block.walk()) {
+                if stmt.kind() == "comment" || stmt.is_error() {
+                    continue;
+                }
+                let start = stmt.start_byte();
+                let first_on_line = self.text[line_start(&self.text, start)..start]
+                    .chars()
+                    .all(|c| c == ' ' || c == '\t');
+                if !first_on_line {
+                    continue;
+                }
+                let column = column_of(&self.text, start);
+                match expected {
+                    None => expected = Some(column),
+                    Some(e) if e == column => {}
+                    Some(e) => {
+                        let line = self.line_of(start);
+                        let message = if column > e {
+                            "IndentationError: unexpected indent".to_string()
+                        } else {
+                            "IndentationError: unindent does not match any outer indentation level"
+                                .to_string()
+                        };
+                        if found.as_ref().is_none_or(|(l, _, _)| line < *l) {
+                            found = Some((line, column + 1, message));
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        found
     }
 
     fn root(&self) -> Node<'_> {
@@ -973,6 +1023,407 @@ pub const USER_SUBSEGMENT: Wrap = Wrap {
     ],
     closing_with_user: &[],
 };
+
+/// `doctor --fix`: the mechanical repairs of Python code. Each gives the edits of the smallest
+/// repair (none when nothing is left to do), or why it cannot be made safely.
+impl PythonFile {
+    /// Where a node's code ends: past its last token that is not a comment (a block's trailing
+    /// comments and a decorator's comment are not its code).
+    fn code_end(&self, n: Node) -> usize {
+        let mut end = n.start_byte();
+        let mut stack = vec![n];
+        while let Some(x) = stack.pop() {
+            if x.kind() == "comment" {
+                continue;
+            }
+            if x.child_count() == 0 {
+                if x.end_byte() > x.start_byte() {
+                    end = end.max(x.end_byte());
+                }
+                continue;
+            }
+            stack.extend(x.children(&mut x.walk()));
+        }
+        end
+    }
+
+    /// True when nothing but indentation comes before the node on its first line, and nothing
+    /// but a comment after it on its last.
+    fn alone_on_its_lines(&self, n: Node) -> bool {
+        let start = line_start(&self.text, n.start_byte());
+        let end = self.code_end(n);
+        let after = self.text[end..line_end(&self.text, end)].trim();
+        self.text[start..n.start_byte()].trim().is_empty()
+            && (after.is_empty() || after.starts_with('#'))
+    }
+
+    /// The whole lines a node's code takes, with their line ending.
+    fn code_lines(&self, n: Node) -> std::ops::Range<usize> {
+        line_start(&self.text, n.start_byte())..line_end(&self.text, self.code_end(n))
+    }
+
+    /// The statements of a block, without its comments.
+    fn block_statements<'a>(&self, block: Node<'a>) -> Vec<Node<'a>> {
+        block
+            .named_children(&mut block.walk())
+            .filter(|c| c.kind() != "comment")
+            .collect()
+    }
+
+    /// The expression of a decorator as written, without spaces (`app.before_first_request`).
+    fn decorator_expression<'a>(&self, decorator: Node<'a>) -> Option<(Node<'a>, String)> {
+        let e = decorator
+            .named_children(&mut decorator.walk())
+            .find(|c| c.kind() != "comment")?;
+        Some((e, self.node_text(e).split_whitespace().collect()))
+    }
+
+    /// The line (1-based) where a call's callee ends: the line that reads `end_subsegment(`.
+    fn callee_line(&self, call: Node) -> usize {
+        let at = call
+            .child_by_field_name("function")
+            .map_or(call.start_byte(), |f| f.end_byte());
+        self.line_of(at)
+    }
+
+    /// `@app.before_first_request` (gone from Flask 2.3) on a function: the decorator line goes,
+    /// and after the function `with app.app_context():` calls it once, at start-up.
+    pub fn repair_before_first_request(&self) -> Result<Vec<Edit>, String> {
+        let eol = self.style.eol;
+        let unit = &self.style.indent;
+        let mut edits = Vec::new();
+        for def in self.all("decorated_definition") {
+            for d in def.named_children(&mut def.walk()) {
+                if d.kind() != "decorator" {
+                    continue;
+                }
+                let Some((expr, written)) = self.decorator_expression(d) else {
+                    continue;
+                };
+                if expr.kind() != "attribute" || !written.ends_with(".before_first_request") {
+                    continue;
+                }
+                let line = self.line_of(d.start_byte());
+                let object: String = expr
+                    .child_by_field_name("object")
+                    .map(|o| self.node_text(o).split_whitespace().collect())
+                    .unwrap_or_default();
+                let function = def
+                    .child_by_field_name("definition")
+                    .filter(|f| f.kind() == "function_definition")
+                    .ok_or_else(|| format!("line {line}: @{written} is not on a function"))?;
+                let name = function
+                    .child_by_field_name("name")
+                    .map(|n| self.node_text(n).to_string())
+                    .ok_or_else(|| format!("line {line}: the function has no name"))?;
+                if function.child(0).is_some_and(|c| c.kind() == "async") {
+                    return Err(format!(
+                        "line {line}: {name} is async, so it cannot simply be called at start-up: call it yourself"
+                    ));
+                }
+                let required = function.child_by_field_name("parameters").is_some_and(|p| {
+                    p.named_children(&mut p.walk()).any(|a| {
+                        a.kind() == "identifier"
+                            || (a.kind() == "typed_parameter"
+                                && a.named_child(0).is_some_and(|n| n.kind() == "identifier"))
+                    })
+                });
+                if required {
+                    return Err(format!(
+                        "line {line}: {name} takes arguments, so it cannot be called at start-up as it is"
+                    ));
+                }
+                let def_line = line_start(&self.text, def.start_byte());
+                let indent = &self.text[def_line..def.start_byte()];
+                if !indent.chars().all(|c| c == ' ' || c == '\t') {
+                    return Err(format!(
+                        "line {line}: the decorated function shares its line with other code"
+                    ));
+                }
+                // As many blank lines before the `with` as the file leaves before the function.
+                let mut blanks = 0;
+                let mut at = def_line;
+                while at > 0 && blanks < 2 {
+                    let prev = line_start(&self.text, at - 1);
+                    if !self.text[prev..at].trim().is_empty() {
+                        break;
+                    }
+                    blanks += 1;
+                    at = prev;
+                }
+                let mut lines = vec![String::new(); blanks.max(1)];
+                lines.push(format!("{indent}with {object}.app_context():"));
+                lines.push(format!("{indent}{unit}{name}()"));
+                edits.push(Edit::replace(
+                    line_start(&self.text, d.start_byte())..line_end(&self.text, expr.end_byte()),
+                    "",
+                ));
+                // After the function's last line: its code, or a comment indented under it.
+                let column = column_of(&self.text, def.start_byte());
+                let last = self
+                    .all("comment")
+                    .into_iter()
+                    .filter(|c| {
+                        function.byte_range().contains(&c.start_byte())
+                            && column_of(&self.text, c.start_byte()) > column
+                    })
+                    .map(|c| c.end_byte())
+                    .fold(self.code_end(function), usize::max);
+                edits.push(lines_after(&self.text, last, &lines, eol));
+            }
+        }
+        Ok(edits)
+    }
+
+    /// `log_group=` of every live `CloudWatchLogHandler(...)` becomes `log_group_name=`.
+    pub fn repair_log_group_name(&self) -> Result<Vec<Edit>, String> {
+        let mut edits = Vec::new();
+        for call in self.calls_to(&["CloudWatchLogHandler"]) {
+            let Some(args) = call.child_by_field_name("arguments") else {
+                continue;
+            };
+            let names: Vec<Node> = args
+                .named_children(&mut args.walk())
+                .filter(|k| k.kind() == "keyword_argument")
+                .filter_map(|k| k.child_by_field_name("name"))
+                .collect();
+            let old: Vec<&Node> = names
+                .iter()
+                .filter(|n| self.node_text(**n) == "log_group")
+                .collect();
+            if old.is_empty() {
+                continue;
+            }
+            if names.iter().any(|n| self.node_text(*n) == "log_group_name") {
+                return Err(format!(
+                    "line {}: CloudWatchLogHandler is given both log_group and log_group_name: keep one yourself",
+                    self.line_of(call.start_byte())
+                ));
+            }
+            edits.extend(
+                old.iter()
+                    .map(|n| Edit::replace(n.byte_range(), "log_group_name")),
+            );
+        }
+        Ok(edits)
+    }
+
+    /// In every function hooked with `@<app>.after_request`, `<logger>.error(...)` becomes
+    /// `<logger>.info(...)`.
+    pub fn repair_request_log_info(&self) -> Vec<Edit> {
+        let mut edits: Vec<Edit> = Vec::new();
+        let calls = self.all("call");
+        for def in self.all("decorated_definition") {
+            let hooked = def.named_children(&mut def.walk()).any(|d| {
+                d.kind() == "decorator"
+                    && self.decorator_expression(d).is_some_and(|(e, w)| {
+                        e.kind() == "attribute" && w.ends_with(".after_request")
+                    })
+            });
+            let Some(function) = def.child_by_field_name("definition").filter(|_| hooked) else {
+                continue;
+            };
+            for call in &calls {
+                if !function.byte_range().contains(&call.start_byte()) {
+                    continue;
+                }
+                let Some(attr) = call
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "attribute")
+                    .and_then(|f| f.child_by_field_name("attribute"))
+                else {
+                    continue;
+                };
+                if self.node_text(attr) == "error"
+                    && !edits.iter().any(|e| e.range == attr.byte_range())
+                {
+                    edits.push(Edit::replace(attr.byte_range(), "info"));
+                }
+            }
+        }
+        edits
+    }
+
+    /// The `end_subsegment()` call statement at `line` goes when an earlier one in the same
+    /// function already ended the subsegment: its whole lines, or, when it is its block's only
+    /// statement, its text becomes `pass`.
+    pub fn repair_second_end(&self, line: usize) -> Result<Vec<Edit>, String> {
+        let calls = self.calls_to(&["end_subsegment"]);
+        let Some(call) = calls.iter().copied().find(|c| self.callee_line(*c) == line) else {
+            return Ok(vec![]);
+        };
+        let function = |n: Node| {
+            ancestors(n)
+                .find(|a| a.kind() == "function_definition")
+                .map(|f| f.id())
+        };
+        let second = calls
+            .iter()
+            .any(|c| c.start_byte() < call.start_byte() && function(*c) == function(call));
+        if !second {
+            return Ok(vec![]);
+        }
+        let statement = call
+            .parent()
+            .filter(|s| {
+                s.kind() == "expression_statement" && self.block_statements(*s).len() == 1
+            })
+            .ok_or_else(|| {
+                format!("line {line}: end_subsegment() is part of a larger statement: remove it yourself")
+            })?;
+        let only = statement
+            .parent()
+            .is_some_and(|b| b.kind() == "block" && self.block_statements(b).len() == 1);
+        if only {
+            return Ok(vec![Edit::replace(
+                statement.start_byte()..self.code_end(statement),
+                "pass",
+            )]);
+        }
+        if !self.alone_on_its_lines(statement) {
+            return Err(format!(
+                "line {line}: end_subsegment() shares its line with other code: remove it yourself"
+            ));
+        }
+        Ok(vec![Edit::replace(self.code_lines(statement), "")])
+    }
+
+    /// `NAME = <recorder>.begin_segment(ARGS)` at `line`, in a function, becomes
+    /// `with <recorder>.in_subsegment(ARGS) as NAME:` around the statements after it in its
+    /// block, up to its `<recorder>.end_segment()` (which goes) or the block's end.
+    pub fn repair_segment_in_service(&self, line: usize) -> Result<Vec<Edit>, String> {
+        let Some(call) = self
+            .calls_to(&["begin_segment"])
+            .into_iter()
+            .find(|c| self.callee_line(*c) == line)
+        else {
+            return Ok(vec![]);
+        };
+        let shape = || {
+            format!(
+                "line {line}: begin_segment() is not a statement of its own (`NAME = RECORDER.begin_segment(...)`): put the code in `with RECORDER.in_subsegment(...)` yourself"
+            )
+        };
+        let callee = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")
+            .ok_or_else(shape)?;
+        let recorder: String = callee
+            .child_by_field_name("object")
+            .map(|o| self.node_text(o).split_whitespace().collect())
+            .ok_or_else(shape)?;
+        let args = call
+            .child_by_field_name("arguments")
+            .map(|a| self.node_text(a))
+            .ok_or_else(shape)?;
+        let parent = call.parent().ok_or_else(shape)?;
+        let (statement, target) = match parent.kind() {
+            "expression_statement" => (parent, None),
+            "assignment" => {
+                let left = parent
+                    .child_by_field_name("left")
+                    .filter(|l| matches!(l.kind(), "identifier" | "attribute"))
+                    .filter(|_| {
+                        parent.child_by_field_name("type").is_none()
+                            && parent.child_by_field_name("right") == Some(call)
+                    })
+                    .ok_or_else(shape)?;
+                let statement = parent
+                    .parent()
+                    .filter(|s| s.kind() == "expression_statement")
+                    .ok_or_else(shape)?;
+                (statement, Some(self.node_text(left).to_string()))
+            }
+            _ => return Err(shape()),
+        };
+        if self.block_statements(statement).len() != 1 || !self.alone_on_its_lines(statement) {
+            return Err(shape());
+        }
+        let Some(function) = ancestors(statement).find(|a| a.kind() == "function_definition")
+        else {
+            return Err(format!(
+                "line {line}: begin_segment() is not in a function: move it into the code that serves the request yourself"
+            ));
+        };
+        let block = statement
+            .parent()
+            .filter(|b| b.kind() == "block")
+            .ok_or_else(shape)?;
+        let ends_segment = |s: Node| {
+            s.kind() == "expression_statement"
+                && self.block_statements(s).len() == 1
+                && s.named_child(0).is_some_and(|c| {
+                    c.kind() == "call" && self.callee(c) == format!("{recorder}.end_segment")
+                })
+        };
+        let mut moved = Vec::new();
+        let mut end = None;
+        for s in self.block_statements(block) {
+            if s.start_byte() <= statement.start_byte() {
+                continue;
+            }
+            if ends_segment(s) {
+                end = Some(s);
+                break;
+            }
+            moved.push(s);
+        }
+        let Some(last) = moved.last() else {
+            return Err(format!(
+                "line {line}: no statement follows begin_segment() in its block to go under the `with`"
+            ));
+        };
+        if let Some(e) = end {
+            if !self.alone_on_its_lines(e) {
+                return Err(format!(
+                    "line {}: end_segment() shares its line with other code: make the `with` yourself",
+                    self.line_of(e.start_byte())
+                ));
+            }
+        }
+        // Any other end_segment() of the function would end the request's own segment.
+        if let Some(other) = self.calls_to(&["end_segment"]).into_iter().find(|c| {
+            function.byte_range().contains(&c.start_byte())
+                && end.is_none_or(|e| !e.byte_range().contains(&c.start_byte()))
+        }) {
+            return Err(format!(
+                "line {}: the segment begun at line {line} is also ended there, outside its block: make the `with` yourself",
+                self.line_of(other.start_byte())
+            ));
+        }
+        let opening = match &target {
+            Some(name) => format!("with {recorder}.in_subsegment{args} as {name}:"),
+            None => format!("with {recorder}.in_subsegment{args}:"),
+        };
+        let mut edits = vec![Edit::replace(
+            statement.start_byte()..self.code_end(statement),
+            opening,
+        )];
+        // Every line from the next one to the last moved statement's goes one unit in, except
+        // the lines inside a string that spans lines, which are text.
+        let strings: Vec<std::ops::Range<usize>> = self
+            .all("string")
+            .into_iter()
+            .filter(|s| s.start_position().row != s.end_position().row)
+            .map(|s| s.byte_range())
+            .collect();
+        let unit = &self.style.indent;
+        let mut at = line_end(&self.text, self.code_end(statement));
+        let stop = line_end(&self.text, self.code_end(*last));
+        while at < stop {
+            let next = line_end(&self.text, at);
+            let in_string = strings.iter().any(|r| r.start < at && at < r.end);
+            if !self.text[at..next].trim().is_empty() && !in_string {
+                edits.push(Edit::insert(at, unit.clone()));
+            }
+            at = next;
+        }
+        if let Some(e) = end {
+            edits.push(Edit::replace(self.code_lines(e), ""));
+        }
+        Ok(edits)
+    }
+}
 
 /// `text` as Python runs it: comments and strings that stand alone as statements (docstrings,
 /// and the triple-quoted strings people use to switch code off) become spaces, so that lines and
