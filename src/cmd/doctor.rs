@@ -10,7 +10,7 @@ use clap::Args;
 use crate::aws::AwsArgs;
 use crate::doctor::probes::{self, Probes};
 use crate::doctor::workspace::Workspace;
-use crate::doctor::{render, run_checks, Status};
+use crate::doctor::{render, repairs, run_checks, Status};
 use crate::error::{Exit, Failure};
 use crate::manifest::Manifest;
 
@@ -19,8 +19,11 @@ const EXAMPLES: &str = "Examples:
   cruddur-obs doctor --offline           # only what the environment and the files tell
   cruddur-obs doctor --json              # the same results as JSON
   cruddur-obs doctor --send-test-item    # also posts a Rollbar test item
+  cruddur-obs doctor --fix --offline     # repairs what it can in the files, after showing the diff
+  cruddur-obs doctor --fix --dry-run     # only shows the repairs
 
 Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 invalid input.
+With --fix, the exit code is that of the checks run again after the repairs.
 The network checks run at the same time, each bounded by --timeout.";
 
 #[derive(Args, Debug)]
@@ -44,6 +47,16 @@ pub struct DoctorArgs {
     /// The traffic the X-Ray cost estimate assumes (0.1: about 360 requests an hour, 8 h a day, 22 days)
     #[arg(long, value_name = "RATE", default_value_t = 0.1)]
     requests_per_second: f64,
+    /// Repair what can be repaired in the files: shows one diff, asks, writes all or nothing,
+    /// then checks again
+    #[arg(long)]
+    fix: bool,
+    /// With --fix: only show the repairs
+    #[arg(long, requires = "fix")]
+    dry_run: bool,
+    /// With --fix: write the repairs without asking
+    #[arg(long, short = 'y', requires = "fix")]
+    yes: bool,
     #[command(flatten)]
     aws: AwsArgs,
 }
@@ -80,13 +93,44 @@ pub async fn run(a: DoctorArgs) -> Result<Exit, Failure> {
         };
         probes::gather(&workspace, &options).await
     };
-    let reports = run_checks(&crate::doctor::checks::ALL, &workspace, &probes, a.offline);
+    let mut reports = run_checks(&crate::doctor::checks::ALL, &workspace, &probes, a.offline);
+    let mut repaired = Vec::new();
+    if a.fix {
+        let plan = repairs::plan(&a.dir, &reports);
+        if !a.json {
+            repairs::show(&plan);
+        }
+        if !plan.changes.is_empty() && !a.dry_run {
+            if !super::confirm_write(a.yes, "doctor --fix", "Make these repairs?")? {
+                println!("nothing was written");
+                return Ok(Exit::Ok);
+            }
+            crate::edit::write_all(&a.dir, &plan.changes)
+                .map_err(|e| crate::scaffold::write_failure(&e))?;
+            if !a.json {
+                let n = plan.changes.len();
+                println!(
+                    "\nrepaired {} finding{} in {n} file{}; `git diff` shows every edit. What is left:\n",
+                    plan.made.len(),
+                    if plan.made.len() == 1 { "" } else { "s" },
+                    if n == 1 { "" } else { "s" },
+                );
+            }
+            // The files changed, the network did not: the same probes, the checks again.
+            let again = Workspace::load(&a.dir, Manifest::load(&a.dir)?, a.requests_per_second);
+            reports = run_checks(&crate::doctor::checks::ALL, &again, &probes, a.offline);
+            repaired = plan.made;
+        } else if a.dry_run && !a.json {
+            println!("\ndry run: nothing was written\n");
+        }
+    }
     let errors = reports.iter().any(|r| r.status == Status::Error);
     if a.json {
         crate::output::print_json(&serde_json::json!({
             "workspace": a.dir.display().to_string(),
             "manifest": workspace.has_manifest,
             "offline": a.offline,
+            "repaired": repaired,
             "checks": reports,
         }));
     } else {

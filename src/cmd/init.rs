@@ -397,22 +397,9 @@ fn run_instrument(a: &InitArgs, dir: &std::path::Path, m: &Manifest) -> Result<E
         println!("\ndry run: nothing was written");
         return Ok(Exit::Ok);
     }
-    if !a.yes {
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Err(Failure::bad_input(
-                "init edits your files and there is no terminal to ask on: nothing was written",
-            )
-            .hint("read the plan above, then run again with --yes to write it (or --dry-run to only show it)"));
-        }
-        let go = dialoguer::Confirm::with_theme(&dialoguer::theme::SimpleTheme)
-            .with_prompt("Write these changes?")
-            .default(false)
-            .interact()
-            .map_err(prompt_error)?;
-        if !go {
-            println!("nothing was written");
-            return Ok(Exit::Ok);
-        }
+    if !super::confirm_write(a.yes, "init", "Write these changes?")? {
+        println!("nothing was written");
+        return Ok(Exit::Ok);
     }
     crate::edit::write_all(dir, &plan.changes()).map_err(|e| scaffold::write_failure(&e))?;
     if a.out.json() {

@@ -7,3 +7,26 @@ pub mod keys;
 pub mod logs;
 pub mod up;
 pub mod xray;
+
+use std::io::IsTerminal;
+
+use crate::error::Failure;
+
+/// Asks on the terminal before files are written, unless `--yes` answered already. Without a
+/// terminal to ask on, refuses with a bad-input failure (exit 2) saying how to go on.
+pub fn confirm_write(yes: bool, command: &str, prompt: &str) -> Result<bool, Failure> {
+    if yes {
+        return Ok(true);
+    }
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Failure::bad_input(format!(
+            "{command} edits your files and there is no terminal to ask on: nothing was written"
+        ))
+        .hint("read the changes above, then run again with --yes to write them (or --dry-run to only show them)"));
+    }
+    dialoguer::Confirm::with_theme(&dialoguer::theme::SimpleTheme)
+        .with_prompt(prompt)
+        .default(false)
+        .interact()
+        .map_err(|e| Failure::failed(format!("cannot read the answer: {e}")))
+}

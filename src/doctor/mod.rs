@@ -4,9 +4,11 @@
 //! timeout; checks never call out, and rendering never checks.
 
 pub mod checks;
+pub mod compose;
 pub mod probes;
 pub mod render;
 pub mod repair;
+pub mod repairs;
 pub mod workspace;
 
 use serde::Serialize;
@@ -21,6 +23,8 @@ use crate::doctor::workspace::Workspace;
 pub enum Status {
     Skipped,
     Ok,
+    /// Nothing is wrong today; something to do later.
+    Hint,
     Warn,
     Error,
 }
@@ -28,6 +32,7 @@ pub enum Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Section {
+    Backend,
     Environment,
     Honeycomb,
     Aws,
@@ -40,6 +45,7 @@ pub enum Section {
 impl Section {
     pub fn title(self) -> &'static str {
         match self {
+            Section::Backend => "Backend",
             Section::Environment => "Environment",
             Section::Honeycomb => "Honeycomb",
             Section::Aws => "AWS",
@@ -58,7 +64,7 @@ pub struct Outcome {
     pub status: Status,
     pub finding: String,
     pub fix: Option<String>,
-    pub repair: Option<Repair>,
+    pub repair: Option<Box<Repair>>,
     pub more: Vec<Outcome>,
 }
 
@@ -92,7 +98,7 @@ impl Outcome {
     }
     /// The same finding, with the edit `doctor --fix` makes for it.
     pub fn repaired_by(mut self, repair: Repair) -> Self {
-        self.repair = Some(repair);
+        self.repair = Some(Box::new(repair));
         self
     }
     /// Every finding of a check, in order; `ok` when there is none.
@@ -104,6 +110,15 @@ impl Outcome {
                 first.more.extend(findings);
                 first
             }
+        }
+    }
+    pub fn hint(finding: impl Into<String>, later: impl Into<String>) -> Self {
+        Outcome {
+            status: Status::Hint,
+            finding: finding.into(),
+            fix: Some(later.into()),
+            repair: None,
+            more: Vec::new(),
         }
     }
     pub fn error(finding: impl Into<String>, fix: impl Into<String>) -> Self {
@@ -200,7 +215,7 @@ pub fn run_checks(
                     status: o.status,
                     finding: o.finding,
                     fix: o.fix,
-                    repair: o.repair,
+                    repair: o.repair.map(|r| *r),
                 })
                 .collect::<Vec<_>>()
         })
@@ -270,5 +285,53 @@ mod tests {
         let n = names.len();
         names.dedup();
         assert_eq!(names.len(), n);
+    }
+
+    /// Every cruddur-obs command a check names in a fix is written in backticks and parses with
+    /// the real command-line parser, `{...}` placeholders filled with a sample value. A mention
+    /// outside backticks never names a subcommand.
+    #[test]
+    fn every_command_named_in_a_fix_parses() {
+        use clap::{CommandFactory, Parser};
+        let sources = [
+            include_str!("checks/backend.rs"),
+            include_str!("checks/environment.rs"),
+            include_str!("checks/files.rs"),
+            include_str!("checks/security.rs"),
+            include_str!("checks/services.rs"),
+            include_str!("checks/spending.rs"),
+        ];
+        let subcommands: Vec<String> = crate::cli::Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        let quoted = regex_lite::Regex::new(r"`cruddur-obs ([^`]*)`").unwrap();
+        let bare = regex_lite::Regex::new(r"[^`]cruddur-obs ([a-z][a-z-]*)").unwrap();
+        let placeholder = regex_lite::Regex::new(r"\{[^{}]*\}").unwrap();
+        let mut seen = 0;
+        let mut wrong = Vec::new();
+        for source in sources {
+            for c in quoted.captures_iter(source) {
+                seen += 1;
+                // A sample value of the right kind: a number after a flag that takes one.
+                let numbers = regex_lite::Regex::new(
+                    r"(--retention-in-days|--priority|--reservoir-size|--fixed-rate) \{[^{}]*\}",
+                )
+                .unwrap();
+                let line = numbers.replace_all(&c[1], "$1 1");
+                let line = placeholder.replace_all(&line, "cruddur").replace("{{", "{");
+                let args = std::iter::once("cruddur-obs").chain(line.split_whitespace());
+                if let Err(e) = crate::cli::Cli::try_parse_from(args) {
+                    wrong.push(format!("`cruddur-obs {}`: {}", &c[1], e.kind()));
+                }
+            }
+            for c in bare.captures_iter(source) {
+                if subcommands.iter().any(|s| *s == c[1]) {
+                    wrong.push(format!("cruddur-obs {} is named outside backticks", &c[1]));
+                }
+            }
+        }
+        assert!(seen >= 5, "the fixes name commands: found {seen}");
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 }

@@ -9,6 +9,7 @@ fn mark(status: Status) -> &'static str {
     match status {
         Status::Ok => "✓",
         Status::Warn => "!",
+        Status::Hint => "i",
         Status::Error => "✗",
         Status::Skipped => "-",
     }
@@ -21,6 +22,7 @@ fn style(status: Status, colour: bool) -> Style {
     match status {
         Status::Ok => AnsiColor::Green.on_default(),
         Status::Warn => AnsiColor::Yellow.on_default(),
+        Status::Hint => AnsiColor::Cyan.on_default(),
         Status::Error => AnsiColor::Red.on_default().bold(),
         Status::Skipped => Style::new().dimmed(),
     }
@@ -30,6 +32,7 @@ fn word(status: Status) -> &'static str {
     match status {
         Status::Ok => "ok",
         Status::Warn => "warn",
+        Status::Hint => "hint",
         Status::Error => "error",
         Status::Skipped => "skipped",
     }
@@ -68,12 +71,17 @@ pub fn text(reports: &[Report], heading: &str, colour: bool) -> String {
         .filter(|r| matches!(r.status, Status::Error | Status::Warn))
         .collect();
     let count = |st| reports.iter().filter(|r| r.status == st).count();
+    let hints: Vec<&Report> = reports
+        .iter()
+        .filter(|r| r.status == Status::Hint)
+        .collect();
     out.push_str(&format!(
-        "\n{} checks: {} ok, {} warnings, {} errors, {} skipped\n",
+        "\n{} results: {} ok, {} warnings, {} errors, {} hints, {} skipped\n",
         reports.len(),
         count(Status::Ok),
         count(Status::Warn),
         count(Status::Error),
+        hints.len(),
         count(Status::Skipped)
     ));
     if !problems.is_empty() {
@@ -88,7 +96,28 @@ pub fn text(reports: &[Report], heading: &str, colour: bool) -> String {
                 r.finding
             ));
             if let Some(fix) = &r.fix {
-                out.push_str(&format!("     fix: {fix}\n"));
+                let by = if r.repair.is_some() {
+                    " (doctor --fix does this)"
+                } else {
+                    ""
+                };
+                out.push_str(&format!("     fix: {fix}{by}\n"));
+            }
+        }
+        let repairable = problems.iter().filter(|r| r.repair.is_some()).count();
+        if repairable > 0 {
+            out.push_str(&format!(
+                "\n{repairable} of these {} repaired in the files by: cruddur-obs doctor --fix\n",
+                if repairable == 1 { "is" } else { "are" }
+            ));
+        }
+    }
+    if !hints.is_empty() {
+        out.push_str("\nFor later:\n");
+        for r in &hints {
+            out.push_str(&format!("  - {}: {}\n", r.name, r.finding));
+            if let Some(later) = &r.fix {
+                out.push_str(&format!("     then: {later}\n"));
             }
         }
     }

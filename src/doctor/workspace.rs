@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::edit::python::{self, PythonFile, SyntaxError};
 use crate::manifest::{Host, Manifest};
 
 /// A text file of the workspace, with its YAML or JSON parsed when it is one.
@@ -13,9 +14,42 @@ pub struct File {
     /// Path relative to the workspace.
     pub path: String,
     pub text: String,
+    /// For Python: the text as Python runs it, comments and docstring-like strings blanked
+    /// (lines and columns kept), and where the file does not parse.
+    pub live: Option<String>,
+    pub syntax: Option<SyntaxError>,
 }
 
 impl File {
+    fn new(path: String, text: String) -> File {
+        File {
+            path,
+            text,
+            live: None,
+            syntax: None,
+        }
+    }
+
+    /// A Python file: its live code, and its syntax error if any.
+    fn python(mut self) -> File {
+        self.live = Some(python::live_text(&self.text));
+        self.syntax = PythonFile::parse(&self.text).err();
+        self
+    }
+
+    /// The lines of live code with their 1-based numbers (for Python: without comments and
+    /// strings that stand alone; otherwise without `#` comment lines), blank lines left out.
+    pub fn code_lines(&self) -> impl Iterator<Item = (usize, &str)> {
+        let text = self.live.as_deref().unwrap_or(&self.text);
+        let python = self.live.is_some();
+        text.lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l))
+            .filter(move |(_, l)| {
+                !l.trim().is_empty() && (python || !l.trim_start().starts_with('#'))
+            })
+    }
+
     /// Lines with their 1-based numbers.
     pub fn lines(&self) -> impl Iterator<Item = (usize, &str)> {
         self.text.lines().enumerate().map(|(i, l)| (i + 1, l))
@@ -51,8 +85,10 @@ pub struct Workspace {
     pub compose: Vec<File>,
     pub gitpod: Option<File>,
     pub collector: Option<File>,
-    /// JSON files under aws/json/.
+    /// JSON files under aws/json/ and backend-flask/aws/json/.
     pub aws_json: Vec<File>,
+    /// The frontend's sources under frontend-react-js/src/.
+    pub frontend: Vec<File>,
     /// Scripts under bin/ (where people kept their aws cli commands).
     pub scripts: Vec<File>,
     pub dotenv: Option<File>,
@@ -67,6 +103,8 @@ pub struct Workspace {
 
 #[derive(Debug, Clone)]
 pub struct Git {
+    /// Every file git tracks under the workspace, relative to it, as git spells the name
+    /// (spaces, quotes, newlines and non-ASCII kept as they are).
     pub tracked: Vec<String>,
     /// Whether git ignores `.env` in the workspace.
     pub env_ignored: bool,
@@ -81,14 +119,32 @@ fn git(dir: &Path) -> Option<Git> {
             .output()
             .ok()
     };
-    let listed = run(&["ls-files", "--full-name", "."]).filter(|o| o.status.success())?;
+    // NUL-separated, so git neither quotes nor escapes any name.
+    let listed =
+        run(&["ls-files", "-z", "--full-name", "--", "."]).filter(|o| o.status.success())?;
+    // The workspace folder within the repository (`backend/` or empty), raw as well: only the
+    // line break git ends it with is dropped, never a space that is part of a folder's name.
     let prefix = run(&["rev-parse", "--show-prefix"])
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|o| o.status.success())
+        .map(|o| {
+            let mut p = o.stdout;
+            if p.last() == Some(&b'\n') {
+                p.pop();
+            }
+            p
+        })
         .unwrap_or_default();
-    let tracked = String::from_utf8_lossy(&listed.stdout)
-        .lines()
-        .map(|l| l.strip_prefix(prefix.as_str()).unwrap_or(l).to_string())
+    let mut tracked: Vec<String> = listed
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            let relative = name.strip_prefix(prefix.as_slice()).unwrap_or(name);
+            String::from_utf8_lossy(relative).into_owned()
+        })
         .collect();
+    // A file with a merge conflict is listed once per stage.
+    tracked.dedup();
     let env_ignored = run(&["check-ignore", "-q", ".env"]).is_some_and(|o| o.status.success());
     Some(Git {
         tracked,
@@ -116,10 +172,7 @@ fn gp_env(env: &BTreeMap<String, String>) -> Option<Vec<String>> {
 fn read(dir: &Path, path: &str) -> Option<File> {
     std::fs::read_to_string(dir.join(path))
         .ok()
-        .map(|text| File {
-            path: path.to_string(),
-            text,
-        })
+        .map(|text| File::new(path.to_string(), text))
 }
 
 fn read_tree(dir: &Path, sub: &str, extension: &str) -> Vec<File> {
@@ -144,10 +197,7 @@ fn read_tree(dir: &Path, sub: &str, extension: &str) -> Vec<File> {
                 if let (Ok(text), Ok(relative)) =
                     (std::fs::read_to_string(&path), path.strip_prefix(dir))
                 {
-                    out.push(File {
-                        path: relative.display().to_string(),
-                        text,
-                    });
+                    out.push(File::new(relative.display().to_string(), text));
                 }
             }
         }
@@ -173,6 +223,27 @@ impl Workspace {
             m.workspace.host = Host::detect().unwrap_or(Host::Local);
             m
         });
+        let python: Vec<File> = read_tree(dir, "backend-flask", ".py")
+            .into_iter()
+            .map(File::python)
+            .collect();
+        let mut manifest = manifest;
+        if !has_manifest {
+            // Wired by hand: the parts are those the backend's live code imports.
+            let imports = |package: &str| {
+                let re = regex_lite::Regex::new(&format!(
+                    r"(?m)^[ \t]*(?:from|import)[ \t]+{package}\b"
+                ))
+                .expect("valid pattern");
+                python
+                    .iter()
+                    .any(|f| re.is_match(f.live.as_deref().unwrap_or(&f.text)))
+            };
+            manifest.honeycomb.enabled = imports("opentelemetry");
+            manifest.xray.enabled = imports("aws_xray_sdk");
+            manifest.cloudwatch.enabled = imports("watchtower");
+            manifest.rollbar.enabled = imports("rollbar");
+        }
         let compose = [
             "compose.yaml",
             "compose.yml",
@@ -192,7 +263,7 @@ impl Workspace {
             dir: dir.to_path_buf(),
             manifest,
             has_manifest,
-            python: read_tree(dir, "backend-flask", ".py"),
+            python,
             requirements: read(dir, "backend-flask/requirements.txt"),
             compose,
             gitpod: read(dir, ".gitpod.yml"),
@@ -203,7 +274,15 @@ impl Workspace {
             ]
             .iter()
             .find_map(|name| read(dir, name)),
-            aws_json: read_tree(dir, "aws/json", ".json"),
+            // Where real repositories keep the X-Ray inputs: at the root, or in the backend.
+            aws_json: read_tree(dir, "aws/json", ".json")
+                .into_iter()
+                .chain(read_tree(dir, "backend-flask/aws/json", ".json"))
+                .collect(),
+            frontend: ["js", "jsx", "ts", "tsx"]
+                .iter()
+                .flat_map(|ext| read_tree(dir, "frontend-react-js/src", &format!(".{ext}")))
+                .collect(),
             scripts: read_tree(dir, "bin", ""),
             dotenv: read(dir, ".env"),
             gitignore: read(dir, ".gitignore"),
@@ -285,6 +364,44 @@ impl Workspace {
                 .collect(),
             _ => BTreeMap::new(),
         }
+    }
+
+    /// Where the frontend sends traces to the backend, if it does: a tracing module that
+    /// propagates trace headers to it, or a collector for the frontend.
+    pub fn frontend_traces(&self) -> Option<String> {
+        if let Some(at) = self.frontend.iter().find_map(|f| {
+            f.lines()
+                .find(|(_, l)| {
+                    l.contains("propagateTraceHeaderCorsUrls") && !l.trim_start().starts_with("//")
+                })
+                .map(|(n, _)| format!("{}:{n} propagates trace headers", f.path))
+        }) {
+            return Some(at);
+        }
+        if let Some(c) = &self.collector {
+            return Some(format!(
+                "{} configures a collector for the frontend",
+                c.path
+            ));
+        }
+        if let Some(name) = self.collector_service() {
+            return Some(format!("compose runs {name} for the frontend"));
+        }
+        (self.has_manifest && self.manifest.frontend.collector)
+            .then(|| "cruddur-obs.toml asks for a frontend collector".to_string())
+    }
+
+    /// The compose service that runs an OpenTelemetry Collector.
+    pub fn collector_service(&self) -> Option<String> {
+        self.compose_services()
+            .iter()
+            .find(|(n, s)| {
+                n.contains("collector")
+                    || s.get("image")
+                        .and_then(|i| i.as_str())
+                        .is_some_and(|i| i.contains("opentelemetry-collector"))
+            })
+            .map(|(n, _)| n.clone())
     }
 
     /// Whether the workspace has anything to check at all.

@@ -1,6 +1,7 @@
 //! The code and files of the workspace, scanned for the mistakes people made wiring it by hand.
 
 use crate::doctor::probes::Probes;
+use crate::doctor::repair::{Fix, Repair};
 use crate::doctor::workspace::{File, Workspace};
 use crate::doctor::{Check, Needs, Outcome, Section};
 
@@ -21,6 +22,7 @@ pub const CHECKS: &[Check] = &[
     check("files.middleware-order", middleware_order),
     check("files.group-filter-url", group_filter_url),
     check("files.dynamic-naming", dynamic_naming),
+    check("files.rule-service-name", rule_service_name),
     check("files.watchtower-args", watchtower_args),
     check("files.request-log-level", request_log_level),
     check("files.cors", cors),
@@ -31,18 +33,25 @@ pub const CHECKS: &[Check] = &[
     check("files.gitpod-ports", gitpod_ports),
 ];
 
-/// Code lines, without comment lines: a commented-out mistake is no mistake.
+/// Live code lines: a commented-out or quoted-out mistake is no mistake.
 fn code_lines(f: &File) -> impl Iterator<Item = (usize, &str)> {
-    f.lines().filter(|(_, l)| !l.trim_start().starts_with('#'))
+    f.code_lines()
 }
 
-/// The first code line holding `needle` in any Python file, as `path:line`.
-fn find_code(w: &Workspace, needle: &str, filter: impl Fn(&File) -> bool) -> Option<String> {
-    w.python.iter().filter(|f| filter(f)).find_map(|f| {
-        code_lines(f)
-            .find(|(_, l)| l.contains(needle))
-            .map(|(n, _)| format!("{}:{n}", f.path))
-    })
+/// Every live code line holding `needle` in the Python files, as (file, line).
+fn find_code<'a>(
+    w: &'a Workspace,
+    needle: &'a str,
+    filter: impl Fn(&File) -> bool + 'a,
+) -> impl Iterator<Item = (&'a File, usize)> + 'a {
+    w.python
+        .iter()
+        .filter(move |f| filter(f))
+        .flat_map(move |f| {
+            code_lines(f)
+                .filter(move |(_, l)| l.contains(needle))
+                .map(move |(n, _)| (f, n))
+        })
 }
 
 fn no_backend(w: &Workspace) -> Option<Outcome> {
@@ -55,14 +64,35 @@ fn before_first_request(w: &Workspace, _: &Probes) -> Outcome {
     if let Some(o) = no_backend(w) {
         return o;
     }
-    match find_code(w, "before_first_request", |_| true) {
-        Some(at) => Outcome::error(
-            format!("{at} uses @app.before_first_request, which Flask 2.3 removed: the app dies at import"),
-            "init Rollbar inside `with app.app_context():` right after creating the app",
-        ),
-        None => Outcome::ok("no before_first_request"),
-    }
+    let found = find_code(w, "before_first_request", |_| true)
+        .map(|(f, n)| {
+            Outcome::error(
+                format!("{}:{n} uses @app.before_first_request, which Flask 2.3 removed: the app dies at import", f.path),
+                "call the function once at start-up, inside `with app.app_context():` right after it",
+            )
+            .repaired_by(Repair::new(&f.path, Fix::BeforeFirstRequest))
+        })
+        .collect();
+    Outcome::each(found, Outcome::ok("no before_first_request"))
 }
+
+/// Flask APIs that Flask 2.3 and 3.0 removed: an app using one breaks on an unpinned rebuild.
+const REMOVED_FLASK_APIS: &[&str] = &[
+    "before_first_request",
+    "JSONEncoder",
+    "JSONDecoder",
+    "json_encoder",
+    "json_decoder",
+    "_app_ctx_stack",
+    "_request_ctx_stack",
+    "attachment_filename",
+    "cache_timeout",
+    "safe_join",
+    "from flask import escape",
+    "from flask import Markup",
+    "flask.escape",
+    "flask.Markup",
+];
 
 fn flask_pinned(w: &Workspace, _: &Probes) -> Outcome {
     let Some(req) = &w.requirements else {
@@ -84,17 +114,23 @@ fn flask_pinned(w: &Workspace, _: &Probes) -> Outcome {
     }
     let flask = unpinned.iter().any(|p| p.eq_ignore_ascii_case("flask"));
     let finding = format!("not pinned in {}: {}", req.path, unpinned.join(", "));
-    if flask {
-        Outcome::error(
-            format!("{finding}: every rebuild takes the newest Flask, which removed APIs this setup used"),
-            "pin exact versions (flask==3.1.3 ...); cruddur-obs init writes a set proven to work together",
-        )
-    } else {
-        Outcome::warn(
-            finding,
-            "pin exact versions (package==x.y.z) so a rebuild gets what was tested",
-        )
+    let removed = REMOVED_FLASK_APIS.iter().find_map(|api| {
+        find_code(w, api, |_| true)
+            .next()
+            .map(|(f, n)| (*api, f, n))
+    });
+    let repair = Repair::new(&req.path, Fix::PinRequirements);
+    match removed {
+        Some((api, f, n)) if flask => Outcome::error(
+            format!("{finding}: every rebuild takes the newest Flask, which removed {api}, used at {}:{n}: the app dies at start-up", f.path),
+            "pin exact versions (flask==3.1.3 ...), and replace the removed API",
+        ),
+        _ => Outcome::warn(
+            format!("{finding}: a rebuild takes whatever is newest, not what was tested"),
+            "pin exact versions (package==x.y.z); `cruddur-obs doctor --fix` pins those with a proven version",
+        ),
     }
+    .repaired_by(repair)
 }
 
 fn in_services(f: &File) -> bool {
@@ -105,30 +141,37 @@ fn segment_in_service(w: &Workspace, _: &Probes) -> Outcome {
     if let Some(o) = no_backend(w) {
         return o;
     }
-    if let Some(at) = find_code(w, "begin_segment(", in_services) {
-        return Outcome::error(
-            format!("{at} begins a segment inside a service, replacing the request's segment"),
-            "use `with xray_recorder.in_subsegment(\"name\") as sub:` inside a request",
-        );
-    }
+    let mut found: Vec<Outcome> = find_code(w, "begin_segment(", in_services)
+        .map(|(f, n)| {
+            Outcome::error(
+                format!(
+                    "{}:{n} begins a segment inside a service, replacing the request's segment",
+                    f.path
+                ),
+                "use `with xray_recorder.in_subsegment(\"name\") as sub:` inside a request",
+            )
+            .repaired_by(Repair::new(&f.path, Fix::SegmentInService { line: n }))
+        })
+        .collect();
     // At module level (no indentation) the code runs at import, outside any request.
-    let outside = w.python.iter().find_map(|f| {
-        code_lines(f)
-            .find(|(_, l)| {
-                l.contains("begin_subsegment(") && !l.starts_with(' ') && !l.starts_with('\t')
-            })
-            .map(|(n, _)| format!("{}:{n}", f.path))
-    });
-    if let Some(at) = outside {
-        return Outcome::error(
-            format!("{at} begins a subsegment outside any request: there is no segment, and put_metadata then fails on None"),
-            "use `with xray_recorder.in_subsegment(\"name\") as sub:` (or @xray_recorder.capture) under XRayMiddleware",
-        );
+    for f in &w.python {
+        for (n, _) in code_lines(f).filter(|(_, l)| {
+            l.contains("begin_subsegment(") && !l.starts_with(' ') && !l.starts_with('\t')
+        }) {
+            found.push(Outcome::error(
+                format!("{}:{n} begins a subsegment outside any request: there is no segment, and put_metadata then fails on None", f.path),
+                "use `with xray_recorder.in_subsegment(\"name\") as sub:` (or @xray_recorder.capture) under XRayMiddleware",
+            ));
+        }
     }
-    Outcome::ok("subsegments only through in_subsegment/capture")
+    Outcome::each(
+        found,
+        Outcome::ok("subsegments only through in_subsegment/capture"),
+    )
 }
 
 fn subsegment_ended_twice(w: &Workspace, _: &Probes) -> Outcome {
+    let mut found = Vec::new();
     for f in &w.python {
         // Per function: the lines from one `def` to the next.
         let mut count = 0;
@@ -140,19 +183,23 @@ fn subsegment_ended_twice(w: &Workspace, _: &Probes) -> Outcome {
             }
             if line.contains("end_subsegment(") {
                 count += 1;
-                if count == 2 {
-                    return Outcome::error(
+                if count >= 2 {
+                    found.push(Outcome::error(
                         format!("{}:{n} ends a subsegment a second time (the function at line {function_start} already ended it)", f.path),
                         "end it once: use `with xray_recorder.in_subsegment(...)`, which ends it for you",
-                    );
+                    )
+                    .repaired_by(Repair::new(&f.path, Fix::SecondEnd { line: n })));
                 }
             }
         }
     }
-    Outcome::ok("no subsegment is ended twice")
+    Outcome::each(found, Outcome::ok("no subsegment is ended twice"))
 }
 
 fn middleware_order(w: &Workspace, _: &Probes) -> Outcome {
+    if !w.manifest.xray.enabled {
+        return Outcome::skipped("X-Ray is not wired");
+    }
     for f in &w.python {
         let first = |needle: &str| {
             code_lines(f)
@@ -200,20 +247,30 @@ fn group_filter_url(w: &Workspace, _: &Probes) -> Outcome {
     if found.is_empty() {
         return Outcome::skipped("no group filter in aws/json/ or bin/");
     }
-    match found.iter().find(|(_, f)| f.contains("://")) {
-        Some((path, filter)) => Outcome::error(
-            format!("{path}: the group filter {filter} holds a URL; segment names never have a scheme, so it matches nothing"),
-            format!("filter on the service name: service(\"{}\") {{fault OR error}}", w.manifest.workspace.service),
-        ),
-        None => Outcome::ok("group filters name services, not URLs"),
-    }
+    let bad = found
+        .iter()
+        .filter(|(_, f)| f.contains("://"))
+        .map(|(path, filter)| {
+            Outcome::error(
+                format!("{path}: the group filter {filter} holds a URL; segment names never have a scheme, so it matches nothing"),
+                format!("filter on the service name: service(\"{}\") {{fault OR error}}", w.manifest.workspace.service),
+            )
+        })
+        .collect();
+    Outcome::each(bad, Outcome::ok("group filters name services, not URLs"))
 }
 
 fn dynamic_naming(w: &Workspace, _: &Probes) -> Outcome {
     if let Some(o) = no_backend(w) {
         return o;
     }
-    let Some(at) = find_code(w, "dynamic_naming", |_| true) else {
+    if !w.manifest.xray.enabled {
+        return Outcome::skipped("X-Ray is not wired");
+    }
+    let Some(at) = find_code(w, "dynamic_naming", |_| true)
+        .next()
+        .map(|(f, n)| format!("{}:{n}", f.path))
+    else {
         return Outcome::ok("segments are named after the service");
     };
     let plain_rule = w.aws_json.iter().find_map(|f| {
@@ -235,6 +292,81 @@ fn dynamic_naming(w: &Workspace, _: &Probes) -> Outcome {
             "configure the recorder with service='backend-flask' and no dynamic_naming",
         ),
     }
+}
+
+/// The segments' name: the literal `service=` given to `xray_recorder.configure(...)`, with where.
+fn segment_name(w: &Workspace) -> Option<(String, String)> {
+    let re = regex_lite::Regex::new(r#"configure\([^)]*\bservice\s*=\s*['"]([^'"]+)['"]"#)
+        .expect("valid pattern");
+    w.python.iter().find_map(|f| {
+        let live = f.live.as_deref().unwrap_or(&f.text);
+        let c = re.captures(live)?;
+        let at = c.get(0)?.start();
+        let line = live[..at].matches('\n').count() + 1;
+        Some((c[1].to_string(), format!("{}:{line}", f.path)))
+    })
+}
+
+fn rule_service_name(w: &Workspace, _: &Probes) -> Outcome {
+    if !w.manifest.xray.enabled {
+        return Outcome::skipped("X-Ray is not wired");
+    }
+    if find_code(w, "dynamic_naming", |_| true).next().is_some() {
+        return Outcome::skipped(
+            "segments are named after the Host header (see files.dynamic-naming)",
+        );
+    }
+    let Some((name, at)) = segment_name(w) else {
+        return Outcome::skipped("no literal service= in xray_recorder.configure(...)");
+    };
+    let rules: Vec<(String, String)> = w
+        .aws_json
+        .iter()
+        .filter_map(|f| {
+            let v: serde_json::Value = serde_json::from_str(&f.text).ok()?;
+            let rule = v
+                .get("SamplingRule")?
+                .get("ServiceName")?
+                .as_str()?
+                .to_string();
+            Some((f.path.clone(), rule))
+        })
+        .collect();
+    if rules.is_empty() {
+        return Outcome::skipped("no sampling rule in aws/json/ or backend-flask/aws/json/");
+    }
+    let wrong = rules
+        .iter()
+        .filter(|(_, rule)| !wildcard_match(rule, &name))
+        .map(|(path, rule)| {
+            Outcome::error(
+                format!("{path}: the sampling rule is for ServiceName \"{rule}\", but segments are named \"{name}\" ({at}): the rule never applies"),
+                format!("set its ServiceName to \"{name}\" and update the rule"),
+            )
+            .repaired_by(Repair::new(path, Fix::RuleServiceName { name: name.clone() }))
+        })
+        .collect();
+    Outcome::each(
+        wrong,
+        Outcome::ok(format!(
+            "the sampling rule applies to the segments, named \"{name}\" ({at})"
+        )),
+    )
+}
+
+/// X-Ray's wildcards: `*` any characters, `?` one.
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some(('?', rest)) => !n.is_empty() && go(rest, &n[1..]),
+            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
+        }
+    }
+    go(&p, &n)
 }
 
 /// The text of each `CloudWatchLogHandler(...)` call, with its file and line.
@@ -308,35 +440,39 @@ fn watchtower_args(w: &Workspace, _: &Probes) -> Outcome {
         return Outcome::skipped("no watchtower handler in the backend");
     }
     let has = |keywords: &[String], k: &str| keywords.iter().any(|x| x == k);
-    for (at, _, keywords) in &calls {
+    let mut found = Vec::new();
+    for (at, text, keywords) in &calls {
+        let path = at.rsplit_once(':').map_or(at.as_str(), |(p, _)| p);
         if has(keywords, "region_name") {
-            return Outcome::error(
+            found.push(Outcome::error(
                 format!("{at} passes region_name= to watchtower, which is not one of its arguments: the app dies at start-up"),
                 "pass a client instead: boto3_client=boto3.client(\"logs\", region_name=os.getenv(\"AWS_DEFAULT_REGION\"))",
-            );
+            ));
         }
-    }
-    for (at, text, keywords) in &calls {
         if has(keywords, "log_group") {
-            return Outcome::warn(
-                format!("{at} uses log_group=, watchtower's old name for the argument"),
-                "use log_group_name=",
+            found.push(
+                Outcome::warn(
+                    format!("{at} uses log_group=, watchtower's old name for the argument"),
+                    "use log_group_name=",
+                )
+                .repaired_by(Repair::new(path, Fix::LogGroupName)),
             );
         }
         if !text.replace(' ', "").contains("create_log_group=False") {
-            return Outcome::warn(
+            found.push(Outcome::warn(
                 format!("{at}: watchtower creates its log group at start-up, which needs logs:CreateLogGroup and leaves it without retention"),
-                "pass create_log_group=False and create the group with cruddur-obs logs create-log-group --retention-in-days 7",
-            );
+                "pass create_log_group=False and create the group with `cruddur-obs logs create-log-group --log-group-name cruddur --retention-in-days 7`",
+            ));
         }
     }
-    Outcome::ok("watchtower's arguments are right")
+    Outcome::each(found, Outcome::ok("watchtower's arguments are right"))
 }
 
 fn request_log_level(w: &Workspace, _: &Probes) -> Outcome {
     if let Some(o) = no_backend(w) {
         return o;
     }
+    let mut found = Vec::new();
     for f in &w.python {
         let lines: Vec<(usize, &str)> = code_lines(f).collect();
         for (i, (_, line)) in lines.iter().enumerate() {
@@ -349,19 +485,22 @@ fn request_log_level(w: &Workspace, _: &Probes) -> Outcome {
                 .skip_while(|(_, l)| !l.trim_start().starts_with("def "))
                 .skip(1)
             {
-                if !body.starts_with(' ') && !body.starts_with('\t') && !body.trim().is_empty() {
+                if !body.starts_with(' ') && !body.starts_with('\t') {
                     break;
                 }
                 if body.contains(".error(") {
-                    return Outcome::warn(
-                        format!("{}:{n} logs every request at ERROR: alarms and error counts fill with normal traffic", f.path),
-                        "log requests with .info(...)",
+                    found.push(
+                        Outcome::warn(
+                            format!("{}:{n} logs every request at ERROR: alarms and error counts fill with normal traffic", f.path),
+                            "log requests with .info(...)",
+                        )
+                        .repaired_by(Repair::new(&f.path, Fix::RequestLogInfo)),
                     );
                 }
             }
         }
     }
-    Outcome::ok("requests are not logged as errors")
+    Outcome::each(found, Outcome::ok("requests are not logged as errors"))
 }
 
 fn cors(w: &Workspace, _: &Probes) -> Outcome {
@@ -372,19 +511,34 @@ fn cors(w: &Workspace, _: &Probes) -> Outcome {
     else {
         return Outcome::skipped("no CORS set-up in the backend");
     };
-    if let Some((n, _)) = code_lines(f).find(|(_, l)| l.contains("GITPOD_WORKSPACE")) {
-        return Outcome::error(
+    let mut found: Vec<Outcome> = code_lines(f)
+        .filter(|(_, l)| l.contains("GITPOD_WORKSPACE"))
+        .map(|(n, _)| Outcome::error(
             format!("{}:{n} builds CORS origins from GITPOD_* variables: the frontend is refused on Codespaces and locally", f.path),
             "take the origins from FRONTEND_URL and BACKEND_URL, which compose sets for each host",
-        );
+        ))
+        .collect();
+    let live = f.live.as_deref().unwrap_or(&f.text);
+    if !live.contains("traceparent") {
+        let at = code_lines(f)
+            .find(|(_, l)| l.contains("CORS("))
+            .map_or(f.path.clone(), |(n, _)| format!("{}:{n}", f.path));
+        found.push(match w.frontend_traces() {
+            Some(why) => Outcome::error(
+                format!("{at}: CORS does not allow the traceparent header, and {why}: the browser's requests are refused or their traces stop at the backend"),
+                "add \"traceparent\" and \"tracestate\" to allow_headers",
+            )
+            .repaired_by(Repair::new(&f.path, Fix::CorsTraceHeaders)),
+            None => Outcome::hint(
+                format!("{at}: CORS does not allow the traceparent header; nothing in the frontend sends traces yet, so nothing breaks today"),
+                "when the frontend starts tracing, add \"traceparent\" and \"tracestate\" to allow_headers",
+            ),
+        });
     }
-    if !f.text.contains("traceparent") {
-        return Outcome::error(
-            format!("{}: CORS does not allow the traceparent header, so traces started in the browser stop at the backend", f.path),
-            "add \"traceparent\" (and \"tracestate\") to allow_headers",
-        );
-    }
-    Outcome::ok("CORS allows traceparent, with origins from variables")
+    Outcome::each(
+        found,
+        Outcome::ok("CORS allows traceparent, with origins from variables"),
+    )
 }
 
 fn collector_exporter(w: &Workspace, _: &Probes) -> Outcome {
@@ -437,41 +591,46 @@ fn react_app_prefix(w: &Workspace, _: &Probes) -> Outcome {
         "PORT",
         "HOST",
         "CHOKIDAR_USEPOLLING",
+        "WATCHPACK_POLLING",
         "WDS_SOCKET_PORT",
         "BROWSER",
         "CI",
+        "GENERATE_SOURCEMAP",
+        "FAST_REFRESH",
     ];
+    let mut found = Vec::new();
     for front in &fronts {
-        let wrong: Vec<String> = w
-            .service_env(front)
-            .keys()
-            .filter(|k| !k.starts_with("REACT_APP_") && !NOT_FOR_THE_BROWSER.contains(&k.as_str()))
-            .cloned()
-            .collect();
-        if let Some(name) = wrong.first() {
-            return Outcome::error(
-                format!("{front} sets {name}, which the browser never sees: create-react-app passes only REACT_APP_ variables (the URL becomes undefined/...)"),
+        for (name, value) in w.service_env(front) {
+            if name.starts_with("REACT_APP_") || NOT_FOR_THE_BROWSER.contains(&name.as_str()) {
+                continue;
+            }
+            let url = value.contains("://")
+                || ["_URL", "_URI", "_ENDPOINT"]
+                    .iter()
+                    .any(|s| name.ends_with(s));
+            let effect = if url {
+                "the frontend's calls go to undefined/... instead of the URL".to_string()
+            } else {
+                format!("process.env.{name} is undefined in the frontend")
+            };
+            found.push(Outcome::error(
+                format!("{front} sets {name}, which the browser never sees: create-react-app passes only REACT_APP_ variables, so {effect}"),
                 format!("rename it REACT_APP_{name}, in compose and where the frontend reads it"),
-            );
+            ));
         }
     }
-    Outcome::ok("the frontend's variables have the REACT_APP_ prefix")
+    Outcome::each(
+        found,
+        Outcome::ok("the frontend's variables have the REACT_APP_ prefix"),
+    )
 }
 
 fn collector_depends_on(w: &Workspace, _: &Probes) -> Outcome {
     let services = w.compose_services();
-    let Some(collector) = services
-        .iter()
-        .find(|(n, s)| {
-            n.contains("collector")
-                || s.get("image")
-                    .and_then(|i| i.as_str())
-                    .is_some_and(|i| i.contains("opentelemetry-collector"))
-        })
-        .map(|(n, _)| n.clone())
-    else {
+    let Some(collector) = w.collector_service() else {
         return Outcome::skipped("no collector service in compose");
     };
+    let mut found = Vec::new();
     for front in frontends(w) {
         let depends = services.get(&front).and_then(|s| s.get("depends_on"));
         let listed = match depends {
@@ -484,33 +643,42 @@ fn collector_depends_on(w: &Workspace, _: &Probes) -> Outcome {
             _ => false,
         };
         if !listed {
-            return Outcome::error(
+            found.push(Outcome::error(
                 format!("{front} does not depend on {collector}: it can start first and lose its first spans"),
                 format!("add to {front}: depends_on: [{collector}]"),
-            );
+            ));
         }
     }
-    Outcome::ok(format!("the frontend starts after {collector}"))
+    Outcome::each(
+        found,
+        Outcome::ok(format!("the frontend starts after {collector}")),
+    )
 }
 
 fn compose_parses(w: &Workspace, _: &Probes) -> Outcome {
     if w.compose.is_empty() {
         return Outcome::skipped("no compose file");
     }
-    for f in &w.compose {
-        if let Err(e) = f.yaml() {
-            return Outcome::error(
+    let found = w
+        .compose
+        .iter()
+        .filter_map(|f| f.yaml().err().map(|e| (f, e)))
+        .map(|(f, e)| {
+            Outcome::error(
                 format!("not valid YAML: {e}"),
                 format!("fix {} at that line", f.path),
-            );
-        }
-    }
+            )
+        })
+        .collect();
     let names: Vec<&str> = w.compose.iter().map(|f| f.path.as_str()).collect();
-    Outcome::ok(format!(
-        "{} parse{}",
-        names.join(" and "),
-        if names.len() == 1 { "s" } else { "" }
-    ))
+    Outcome::each(
+        found,
+        Outcome::ok(format!(
+            "{} parse{}",
+            names.join(" and "),
+            if names.len() == 1 { "s" } else { "" }
+        )),
+    )
 }
 
 fn gitpod_ports(w: &Workspace, _: &Probes) -> Outcome {
@@ -531,39 +699,64 @@ fn gitpod_ports(w: &Workspace, _: &Probes) -> Outcome {
         .and_then(|p| p.as_sequence())
         .cloned()
         .unwrap_or_default();
-    let private: Vec<String> = ports
-        .iter()
-        .filter(|p| {
-            let port = p
-                .get("port")
-                .map(|v| {
-                    v.as_u64()
-                        .map(|n| n.to_string())
-                        .or_else(|| v.as_str().map(str::to_string))
-                        .unwrap_or_default()
-                })
-                .unwrap_or_default();
-            ["3000", "4567", "2000", "4318"].contains(&port.as_str())
-                && p.get("visibility").and_then(|v| v.as_str()) != Some("public")
+    let number = |p: &serde_yaml_ng::Value| {
+        p.get("port").and_then(|v| {
+            v.as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
         })
-        .map(|p| {
-            p.get("port")
-                .map(|v| {
-                    serde_yaml_ng::to_string(v)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string()
-                })
-                .unwrap_or_default()
-        })
-        .collect();
-    if !private.is_empty() {
-        return Outcome::error(
-            format!(".gitpod.yml leaves port{} {} private: the browser cannot reach the backend or the collector", if private.len() > 1 { "s" } else { "" }, private.join(", ")),
-            "set visibility: public on each (or: gp ports visibility 4567:public)",
-        );
+    };
+    // The line of a port's entry, for people.
+    let line_of = |port: u16| {
+        let re = regex_lite::Regex::new(&format!(r#"^\s*-?\s*port:\s*["']?{port}["']?\s*(#.*)?$"#))
+            .expect("valid pattern");
+        f.lines()
+            .find(|(_, l)| re.is_match(l))
+            .map_or(f.path.clone(), |(n, _)| format!("{}:{n}", f.path))
+    };
+    let mut found = Vec::new();
+    for p in &ports {
+        let Some(port) = number(p) else { continue };
+        if [3000, 4567, 2000, 4318].contains(&port)
+            && p.get("visibility").and_then(|v| v.as_str()) != Some("public")
+        {
+            found.push(
+                Outcome::error(
+                    format!(
+                        "{} leaves port {port} private: the browser cannot reach {}",
+                        line_of(port),
+                        match port {
+                            3000 => "the frontend",
+                            4318 => "the collector",
+                            2000 => "the X-Ray daemon",
+                            _ => "the backend",
+                        }
+                    ),
+                    format!("set visibility: public on it (or: gp ports visibility {port}:public)"),
+                )
+                .repaired_by(Repair::new(
+                    &f.path,
+                    Fix::GitpodPortsPublic { ports: vec![port] },
+                )),
+            );
+        }
     }
-    Outcome::ok("the app's ports are public")
+    // A collector for the frontend is new to the workspace: Gitpod keeps an unlisted port private.
+    if let Some(why) = w
+        .frontend_traces()
+        .filter(|_| w.collector_service().is_some() || w.collector.is_some())
+    {
+        if !ports.iter().any(|p| number(p) == Some(4318)) {
+            found.push(
+                Outcome::error(
+                    format!("{}: port 4318 is not listed, so Gitpod keeps it private, but {why}: the browser's spans never reach it", f.path),
+                    "list it with visibility: public (or: gp ports visibility 4318:public)",
+                )
+                .repaired_by(Repair::new(&f.path, Fix::GitpodPortsPublic { ports: vec![4318] })),
+            );
+        }
+    }
+    Outcome::each(found, Outcome::ok("the app's ports are public"))
 }
 
 #[cfg(test)]

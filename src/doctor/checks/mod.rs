@@ -1,5 +1,6 @@
 //! Every check, in the order they run and are shown.
 
+pub mod backend;
 pub mod environment;
 pub mod files;
 pub mod security;
@@ -11,8 +12,9 @@ use std::sync::LazyLock;
 use crate::doctor::Check;
 
 pub static ALL: LazyLock<Vec<&'static Check>> = LazyLock::new(|| {
-    environment::CHECKS
+    backend::CHECKS
         .iter()
+        .chain(environment::CHECKS)
         .chain(services::CHECKS)
         .chain(files::CHECKS)
         .chain(security::CHECKS)

@@ -120,7 +120,7 @@ fn answer<'a, T>(probe: &'a Probe<T>, fix: &str) -> Result<&'a T, Outcome> {
 fn whoami(_: &Workspace, p: &Probes) -> Outcome {
     let auth = match answer(
         &p.honeycomb,
-        "check the key with: cruddur-obs honeycomb whoami",
+        "check the key with: `cruddur-obs honeycomb whoami`",
     ) {
         Ok(found) => found,
         Err(outcome) => return outcome,
@@ -289,7 +289,7 @@ fn xray_group(w: &Workspace, p: &Probes) -> Outcome {
             .unwrap_or("aws/json/xray-group.json");
         Outcome::error(
             problems.join("; "),
-            format!("cruddur-obs xray create-group --cli-input-json file://{file} --update"),
+            format!("`cruddur-obs xray create-group --cli-input-json file://{file} --update`"),
         )
     }
 }
@@ -314,7 +314,7 @@ fn sampling_rules(w: &Workspace, p: &Probes) -> Outcome {
     if desired.is_empty() {
         return Outcome::warn(
             "no sampling rule in aws/json/: every request uses X-Ray's Default rule",
-            "cruddur-obs init writes aws/json/xray.json",
+            "`cruddur-obs init` writes aws/json/xray.json",
         );
     }
     let mut problems = Vec::new();
@@ -343,7 +343,7 @@ fn sampling_rules(w: &Workspace, p: &Probes) -> Outcome {
             Plan::Unchanged => continue,
         }
         fix = format!(
-            "cruddur-obs xray create-sampling-rule --cli-input-json file://{file} --update"
+            "`cruddur-obs xray create-sampling-rule --cli-input-json file://{file} --update`"
         );
     }
     if problems.is_empty() {
@@ -374,15 +374,18 @@ fn log_group(w: &Workspace, p: &Probes) -> Outcome {
                 c.log_group, w.manifest.workspace.region
             ),
             format!(
-                "cruddur-obs logs create-log-group --log-group-name {} --retention-in-days {}",
+                "`cruddur-obs logs create-log-group --log-group-name {} --retention-in-days {}`",
                 c.log_group, c.retention_days
             ),
         ),
     }
 }
 
-/// The X-Ray daemon's region in compose: its AWS_REGION, or `-n`/`--region` in its command.
+/// The X-Ray daemon's region in compose (`-n`/`--region` in its command, else its AWS_REGION,
+/// resolved as compose does) against the backend's region as compose gives it.
 fn daemon_region(w: &Workspace, _: &Probes) -> Outcome {
+    use crate::doctor::compose;
+
     if !w.manifest.xray.enabled {
         return Outcome::skipped("X-Ray is not wired");
     }
@@ -409,41 +412,96 @@ fn daemon_region(w: &Workspace, _: &Probes) -> Outcome {
         .position(|a| a == "-n" || a == "--region")
         .and_then(|i| command.get(i + 1))
         .cloned();
-    let raw = flag.or_else(|| w.service_env(name).get("AWS_REGION").cloned());
-    let Some(raw) = raw else {
+    // The daemon's region, where it comes from, and whether compose refuses it.
+    let (region, from, refused) = match flag {
+        Some(raw) => {
+            let resolved = compose::interpolate(w, &raw);
+            let at = w
+                .compose
+                .iter()
+                .rev()
+                .find_map(|f| {
+                    compose::line_in_service(f, name, &raw).map(|n| format!("{}:{n}", f.path))
+                })
+                .unwrap_or_else(|| "its command".to_string());
+            let from = if resolved.used.is_empty() {
+                format!("written in {at}")
+            } else {
+                format!("{at}, {}", resolved.sources())
+            };
+            (resolve(w, &raw), from, resolved.error)
+        }
+        None => match compose::service_var(w, name, "AWS_REGION") {
+            Some(entry) => (
+                entry.value.clone().unwrap_or_default(),
+                entry.origin(),
+                entry.error.clone(),
+            ),
+            None => {
+                return Outcome::warn(
+                    format!("the {name} service has no region: it guesses one"),
+                    "give it AWS_REGION: \"${AWS_DEFAULT_REGION}\", the backend's region",
+                )
+            }
+        },
+    };
+    if let Some(why) = refused {
+        return Outcome::error(
+            format!("the {name} service's region ({from}): {why}"),
+            "set the variable, or write the region itself",
+        );
+    }
+    // What the daemon must match: the backend's region; without one, the manifest's.
+    let backend = compose::Vars::new(w).backend_setting("AWS_DEFAULT_REGION", false);
+    let (expected, expected_from) = match backend.value.as_deref().map(str::trim) {
+        Some(r) if crate::aws::check_region("", r).is_ok() => (
+            r.to_string(),
+            format!("the backend's region ({})", backend.from),
+        ),
+        Some(_) => {
+            return Outcome::skipped(
+                "the backend's region is not a valid region (see env.aws-region)",
+            )
+        }
+        None if w.has_manifest => (
+            w.manifest.workspace.region.clone(),
+            "the workspace's region (cruddur-obs.toml)".to_string(),
+        ),
+        None => {
+            return Outcome::skipped(format!(
+                "the backend's region is not set ({}; see env.aws-region)",
+                backend.from
+            ))
+        }
+    };
+    let region = region.trim();
+    if region.is_empty() {
         return Outcome::warn(
-            format!("the {name} service has no region: it guesses one"),
+            format!("the {name} service's region is empty ({from}): it guesses one"),
             "give it AWS_REGION: \"${AWS_DEFAULT_REGION}\", the backend's region",
         );
-    };
-    // Taken from the backend's own variable, the two agree by construction; whether that
-    // variable holds a real region is env.aws-region's finding.
-    if raw.contains("${AWS_DEFAULT_REGION") || raw.contains("${AWS_REGION") {
-        return Outcome::ok(format!(
-            "the {name} service takes its region from the backend's variable ({raw})"
-        ));
     }
-    let region = resolve(w, &raw);
-    let expected = w
-        .var("AWS_DEFAULT_REGION")
-        .map(str::to_string)
-        .unwrap_or_else(|| w.manifest.workspace.region.clone());
-    if let Err(e) = crate::aws::check_region(&format!("{name}'s region"), &region) {
+    if let Err(e) = crate::aws::check_region(&format!("{name}'s region ({from})"), region) {
         return Outcome::error(e.message, e.hint.unwrap_or_default());
     }
     if region != expected {
-        let hardcoded = !raw.contains('$');
         return Outcome::error(
             format!(
-                "the {name} service sends traces to {region}{}, but the workspace's group and rule are in {expected}",
-                if hardcoded { " (written into the compose file)" } else { "" }
+                "the {name} service sends traces to {region} ({from}), but {expected_from} is {expected}: the group and rule are looked up in one region, the traces land in another"
             ),
-            format!("give {name} AWS_REGION: \"${{AWS_DEFAULT_REGION}}\" so both use one region"),
+            format!("give {name} AWS_REGION: \"${{AWS_DEFAULT_REGION}}\", the backend's variable, so both use one region"),
         );
     }
-    Outcome::ok(format!(
-        "the {name} service uses {region}, as the backend does"
-    ))
+    if backend.value.is_some() {
+        Outcome::ok(format!(
+            "the {name} service uses {region} ({from}), as the backend does ({})",
+            backend.from
+        ))
+    } else {
+        Outcome::ok(format!(
+            "the {name} service uses {region} ({from}), the workspace's region; the backend's region is not set (see env.aws-region)"
+        ))
+    }
 }
 
 fn rollbar_token(w: &Workspace, _: &Probes) -> Outcome {
@@ -463,7 +521,10 @@ fn rollbar_token(w: &Workspace, _: &Probes) -> Outcome {
 }
 
 fn rollbar_item(_: &Workspace, p: &Probes) -> Outcome {
-    let uuid = match answer(&p.rollbar, "check the token with: cruddur-obs rollbar test") {
+    let uuid = match answer(
+        &p.rollbar,
+        "check the token with: `cruddur-obs rollbar test`",
+    ) {
         Ok(found) => found,
         Err(outcome) => return outcome,
     };

@@ -41,7 +41,7 @@ fn log_retention(w: &Workspace, p: &Probes) -> Outcome {
                 c.log_group
             ),
             format!(
-                "cruddur-obs logs put-retention-policy --log-group-name {} --retention-in-days 7",
+                "`cruddur-obs logs put-retention-policy --log-group-name {} --retention-in-days 7`",
                 c.log_group
             ),
         )
@@ -81,14 +81,19 @@ fn sampling_free_tier(w: &Workspace, _: &Probes) -> Outcome {
         let input: CreateSamplingRuleInput = JsonInput::inline(&f.path, &f.text).parse().ok()?;
         Some((f.path.clone(), input.sampling_rule))
     });
-    let (source, rate, reservoir) = match &rule {
-        Some((path, r)) => (path.clone(), r.fixed_rate, f64::from(r.reservoir_size)),
-        None => (
-            "cruddur-obs.toml".to_string(),
-            w.manifest.xray.fixed_rate,
-            f64::from(w.manifest.xray.reservoir_size),
-        ),
-    };
+    // Only a source the workspace has: a rule file, or the manifest.
+    let (source, rate, reservoir) =
+        match &rule {
+            Some((path, r)) => (path.clone(), r.fixed_rate, f64::from(r.reservoir_size)),
+            None if w.has_manifest => (
+                "cruddur-obs.toml".to_string(),
+                w.manifest.xray.fixed_rate,
+                f64::from(w.manifest.xray.reservoir_size),
+            ),
+            None => return Outcome::skipped(
+                "no sampling rule in aws/json/ or backend-flask/aws/json/, and no cruddur-obs.toml",
+            ),
+        };
     let rps = w.requests_per_second;
     let traces = monthly_traces(rps, rate, reservoir);
     let figure = format!(
@@ -102,7 +107,7 @@ fn sampling_free_tier(w: &Workspace, _: &Probes) -> Outcome {
     Outcome::warn(
         format!("{figure}: over the free 100,000 (about ${dollars:.2} a month)"),
         format!(
-            "lower the rule (e.g. ReservoirSize 0, FixedRate {:.2}) with cruddur-obs xray update-sampling-rule, or accept the cost",
+            "lower the rule (e.g. ReservoirSize 0, FixedRate {:.2}) with `cruddur-obs xray update-sampling-rule --cli-input-json file://aws/json/xray.json`, or accept the cost",
             (XRAY_FREE_TRACES / (rps * SECONDS_IN_USE)).min(1.0) * 0.9
         ),
     )
@@ -125,23 +130,29 @@ fn cloudwatch_off(w: &Workspace, _: &Probes) -> Outcome {
     if w.has_manifest && !w.manifest.cloudwatch.enabled {
         return Outcome::warn(
             "CloudWatch Logs is switched off in cruddur-obs.toml",
-            "to bound its cost, keep it with a short retention instead: cruddur-obs init --cloudwatch --retention-in-days 1 --force",
+            "to bound its cost, keep it with a short retention instead: `cruddur-obs init --cloudwatch --retention-in-days 1 --force`",
         );
     }
-    let commented = w.python.iter().find_map(|f| {
+    // Switched off: in the text, but not in the live code (commented or quoted out).
+    let wired =
+        |text: &str| text.contains("CloudWatchLogHandler") || text.contains("addHandler(cw");
+    let live_anywhere = w
+        .python
+        .iter()
+        .any(|f| wired(f.live.as_deref().unwrap_or(&f.text)));
+    let commented = w.python.iter().filter(|_| !live_anywhere).find_map(|f| {
+        let live: Vec<&str> = f.live.as_deref().unwrap_or(&f.text).lines().collect();
         f.lines()
-            .find(|(_, l)| {
-                l.trim_start().starts_with('#')
-                    && (l.contains("CloudWatchLogHandler") || l.contains("addHandler(cw"))
-            })
+            .find(|(n, l)| wired(l) && !live.get(n - 1).is_some_and(|x| wired(x)))
             .map(|(n, _)| format!("{}:{n}", f.path))
     });
     match commented {
         Some(at) => Outcome::warn(
             format!("{at}: the CloudWatch handler is commented out, so the backend's logs go nowhere durable"),
-            "keep it, with a short retention to bound the cost (cruddur-obs logs put-retention-policy --retention-in-days 1)",
+            "keep it, with a short retention to bound the cost: `cruddur-obs logs put-retention-policy --log-group-name cruddur --retention-in-days 1`",
         ),
-        None => Outcome::ok("CloudWatch Logs is on"),
+        None if w.manifest.cloudwatch.enabled => Outcome::ok("CloudWatch Logs is on"),
+        None => Outcome::skipped("CloudWatch Logs is not wired"),
     }
 }
 
