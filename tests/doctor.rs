@@ -202,7 +202,7 @@ fn problems_found_online_are_named_with_their_fix() {
     assert_eq!(r["aws.log-group"].0, "error");
     assert_eq!(
         r["aws.log-group"].2,
-        "cruddur-obs logs create-log-group --log-group-name cruddur --retention-in-days 7"
+        "`cruddur-obs logs create-log-group --log-group-name cruddur --retention-in-days 7`"
     );
     assert_eq!(r["aws.sampling-rules"].0, "error");
     assert_eq!(r["aws.sampling-rules"].1, "rule Cruddur does not exist");
@@ -230,7 +230,7 @@ fn problems_found_online_are_named_with_their_fix() {
     );
     assert_eq!(
         r["aws.sampling-rules"].2,
-        "cruddur-obs xray create-sampling-rule --cli-input-json file://aws/json/xray.json --update"
+        "`cruddur-obs xray create-sampling-rule --cli-input-json file://aws/json/xray.json --update`"
     );
 }
 

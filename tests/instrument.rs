@@ -80,7 +80,7 @@ pub fn materialize(variant: &str) -> tempfile::TempDir {
 }
 
 /// Every file below `dir` (but .git), by relative path.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, at: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for entry in std::fs::read_dir(at).unwrap() {
             let entry = entry.unwrap();

@@ -6,6 +6,7 @@ mod awscli_fake;
 mod backend;
 mod cli;
 mod doctor;
+mod doctor_cases;
 mod env;
 mod init;
 mod instrument;
