@@ -278,13 +278,37 @@ fn doctor_reads_real_repositories_right_and_fix_repairs_them() {
     )
     .unwrap();
     let mut failures = Vec::new();
+    let mut table = vec![
+        "| case | check | before | after --fix |".to_string(),
+        "|---|---|---|---|".to_string(),
+    ];
+    let statuses = |reports: &[Value], check: &str| {
+        let mut s: Vec<&str> = reports
+            .iter()
+            .filter(|r| check == "*" || field(r, "name") == check)
+            .map(|r| field(r, "status"))
+            .collect();
+        s.sort();
+        s.dedup();
+        s.join("+")
+    };
     for case in &cases {
         let dir = prepare(case);
         let (before, _) = doctor(case, dir.path(), &[]);
+        let mut rows: Vec<(String, String)> = case
+            .expect
+            .iter()
+            .filter(|e| e.check != "*")
+            .map(|e| (e.check.clone(), statuses(&before, &e.check)))
+            .collect();
+        rows.dedup();
         for e in &case.expect {
             failures.extend(unmet(&case.id, "before", &before, e));
         }
         if !case.fix {
+            for (check, was) in rows {
+                table.push(format!("| {} | {check} | {was} | |", case.id));
+            }
             continue;
         }
         let untouched = crate::instrument::snapshot(dir.path());
@@ -304,6 +328,13 @@ fn doctor_reads_real_repositories_right_and_fix_repairs_them() {
         }
         for e in &case.after {
             failures.extend(unmet(&case.id, "after --fix", &after, e));
+        }
+        for (check, was) in rows {
+            table.push(format!(
+                "| {} | {check} | {was} | {} |",
+                case.id,
+                statuses(&after, &check)
+            ));
         }
         failures.extend(compiles(&case.id, dir.path()));
         // A second run has nothing left to repair and changes nothing.
@@ -330,10 +361,84 @@ fn doctor_reads_real_repositories_right_and_fix_repairs_them() {
             }
         }
     }
+    println!("{}", table.join("\n"));
     assert!(
         failures.is_empty(),
         "{} problems:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// `doctor --fix` on a terminal: the diff, then the question; "n" writes nothing and exits 0, "y"
+/// writes and shows what is left. Without a terminal and without --yes: exit 2, nothing written.
+#[test]
+fn doctor_fix_asks_on_a_terminal_and_refuses_without_one() {
+    use std::io::Write;
+    let dir = materialize("handwired");
+    let app = dir.path().join("backend-flask/app.py");
+    let original = std::fs::read_to_string(&app).unwrap();
+
+    let out = cruddur()
+        .arg("doctor")
+        .arg(dir.path())
+        .args(["--offline", "--fix"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("--yes"), "{}", stderr_of(&out));
+    assert!(stdout_of(&out)
+        .contains("+cw_handler = watchtower.CloudWatchLogHandler(log_group_name='cruddur'"));
+    assert_eq!(std::fs::read_to_string(&app).unwrap(), original);
+
+    let binary = assert_cmd::cargo::cargo_bin("cruddur-obs");
+    let run = |typed: &str| {
+        let mut child = std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("{} doctor --offline --fix .", binary.display()),
+                "/dev/null",
+            ])
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("TERM", "xterm")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut keys = child.stdin.take().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        keys.write_all(typed.as_bytes()).unwrap();
+        keys.flush().unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, screen) = run("n");
+    assert!(screen.contains("Make these repairs?"), "{screen}");
+    assert!(screen.contains("nothing was written"), "{screen}");
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(std::fs::read_to_string(&app).unwrap(), original);
+
+    let (_, screen) = run("y");
+    assert!(screen.contains("What is left:"), "{screen}");
+    let fixed = std::fs::read_to_string(&app).unwrap();
+    assert!(fixed.contains("log_group_name='cruddur'"), "{fixed}");
+    assert!(
+        fixed.contains("  LOGGER.info('%s %s %s %s %s %s'"),
+        "{fixed}"
+    );
+    // Only the repaired lines changed.
+    let changed = original
+        .lines()
+        .zip(fixed.lines())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(changed, 2);
+    assert_eq!(original.lines().count(), fixed.lines().count());
 }
