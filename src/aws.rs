@@ -9,7 +9,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_xray::error::{ProvideErrorMetadata, SdkError};
 
-use crate::error::{root_cause, Exit, Failure};
+use crate::error::{root_cause, Failure};
 use crate::validate::did_you_mean;
 
 /// `--profile`, `--region` and `--endpoint-url`, flattened into every command that talks to AWS.
@@ -373,12 +373,6 @@ fn explain_service_error(
         .hint("this is on AWS's side: try again in a few minutes (the command is safe to re-run)"),
         "" => Failure::failed(format!("{what}: request failed with HTTP {status}{detail}")),
         _ => Failure::failed(format!("{what}: {code}{detail}")),
-    }
-}
-
-impl From<Exit> for std::process::ExitCode {
-    fn from(e: Exit) -> Self {
-        std::process::ExitCode::from(e.code() as u8)
     }
 }
 

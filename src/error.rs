@@ -23,11 +23,32 @@ pub enum Exit {
     RateLimited = 7,
     /// The service did not answer in time, or could not be reached.
     Unreachable = 8,
+    /// Stopped at a confirmation: the answer was no, so nothing was changed.
+    NotConfirmed = 9,
 }
 
 impl Exit {
     pub fn code(self) -> i32 {
         self as i32
+    }
+
+    /// The exit code for several outcomes: the one they share, or Failed when they differ
+    /// (`Ok` counts for nothing).
+    pub fn merge(outcomes: impl IntoIterator<Item = Exit>) -> Exit {
+        outcomes
+            .into_iter()
+            .fold(Exit::Ok, |acc, e| match (acc, e) {
+                (Exit::Ok, e) => e,
+                (a, Exit::Ok) => a,
+                (a, e) if a == e => a,
+                _ => Exit::Failed,
+            })
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e.code() as u8)
     }
 }
 
@@ -60,6 +81,11 @@ impl Failure {
         Self::new(Exit::Setup, message)
     }
 
+    /// The answer at a confirmation was no.
+    pub fn not_confirmed(message: impl Into<String>) -> Self {
+        Self::new(Exit::NotConfirmed, message)
+    }
+
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
@@ -87,4 +113,22 @@ pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         current = e.source();
     }
     last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_merge_into_one_exit_code() {
+        assert_eq!(Exit::merge([]), Exit::Ok);
+        assert_eq!(Exit::merge([Exit::Ok, Exit::Ok]), Exit::Ok);
+        assert_eq!(Exit::merge([Exit::Ok, Exit::Setup]), Exit::Setup);
+        assert_eq!(
+            Exit::merge([Exit::Setup, Exit::Ok, Exit::Setup]),
+            Exit::Setup
+        );
+        assert_eq!(Exit::merge([Exit::Setup, Exit::Unreachable]), Exit::Failed);
+        assert_eq!(Exit::NotConfirmed.code(), 9);
+    }
 }

@@ -370,7 +370,7 @@ fn doctor_reads_real_repositories_right_and_fix_repairs_them() {
     );
 }
 
-/// `doctor --fix` on a terminal: the diff, then the question; "n" writes nothing and exits 0, "y"
+/// `doctor --fix` on a terminal: the diff, then the question; "n" writes nothing and exits 9, "y"
 /// writes and shows what is left. Without a terminal and without --yes: exit 2, nothing written.
 #[test]
 fn doctor_fix_asks_on_a_terminal_and_refuses_without_one() {
@@ -422,7 +422,7 @@ fn doctor_fix_asks_on_a_terminal_and_refuses_without_one() {
     let (code, screen) = run("n");
     assert!(screen.contains("Make these repairs?"), "{screen}");
     assert!(screen.contains("nothing was written"), "{screen}");
-    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(code, Some(9), "not confirmed: {screen}");
     assert_eq!(std::fs::read_to_string(&app).unwrap(), original);
 
     let (_, screen) = run("y");

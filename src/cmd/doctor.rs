@@ -101,10 +101,7 @@ pub async fn run(a: DoctorArgs) -> Result<Exit, Failure> {
             repairs::show(&plan);
         }
         if !plan.changes.is_empty() && !a.dry_run {
-            if !super::confirm_write(a.yes, "doctor --fix", "Make these repairs?")? {
-                println!("nothing was written");
-                return Ok(Exit::Ok);
-            }
+            super::confirm_write(a.yes, "doctor --fix", "Make these repairs?")?;
             crate::edit::write_all(&a.dir, &plan.changes)
                 .map_err(|e| crate::scaffold::write_failure(&e))?;
             if !a.json {

@@ -397,10 +397,7 @@ fn run_instrument(a: &InitArgs, dir: &std::path::Path, m: &Manifest) -> Result<E
         println!("\ndry run: nothing was written");
         return Ok(Exit::Ok);
     }
-    if !super::confirm_write(a.yes, "init", "Write these changes?")? {
-        println!("nothing was written");
-        return Ok(Exit::Ok);
-    }
+    super::confirm_write(a.yes, "init", "Write these changes?")?;
     crate::edit::write_all(dir, &plan.changes()).map_err(|e| scaffold::write_failure(&e))?;
     if a.out.json() {
         print_json(&serde_json::json!({ "dry_run": false, "plan": plan }));

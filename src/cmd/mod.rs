@@ -13,10 +13,11 @@ use std::io::IsTerminal;
 use crate::error::Failure;
 
 /// Asks on the terminal before files are written, unless `--yes` answered already. Without a
-/// terminal to ask on, refuses with a bad-input failure (exit 2) saying how to go on.
-pub fn confirm_write(yes: bool, command: &str, prompt: &str) -> Result<bool, Failure> {
+/// terminal to ask on, refuses with a bad-input failure (exit 2) saying how to go on; "no" stops
+/// with exit 9 (not confirmed), nothing written.
+pub fn confirm_write(yes: bool, command: &str, prompt: &str) -> Result<(), Failure> {
     if yes {
-        return Ok(true);
+        return Ok(());
     }
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Failure::bad_input(format!(
@@ -24,9 +25,13 @@ pub fn confirm_write(yes: bool, command: &str, prompt: &str) -> Result<bool, Fai
         ))
         .hint("read the changes above, then run again with --yes to write them (or --dry-run to only show them)"));
     }
-    dialoguer::Confirm::with_theme(&dialoguer::theme::SimpleTheme)
+    let yes = dialoguer::Confirm::with_theme(&dialoguer::theme::SimpleTheme)
         .with_prompt(prompt)
         .default(false)
         .interact()
-        .map_err(|e| Failure::failed(format!("cannot read the answer: {e}")))
+        .map_err(|e| Failure::failed(format!("cannot read the answer: {e}")))?;
+    match yes {
+        true => Ok(()),
+        false => Err(Failure::not_confirmed("nothing was written")),
+    }
 }

@@ -470,7 +470,7 @@ pub async fn up(a: UpArgs) -> Result<Exit, Failure> {
             .hint("re-run with --yes to update them (on a terminal you are asked instead)"));
         }
         if !ask(&format!("Update {updates} resource(s) that exist?"))? {
-            return Err(Failure::new(Exit::Drift, "nothing was changed"));
+            return Err(Failure::not_confirmed("nothing was changed"));
         }
     }
 
@@ -605,7 +605,7 @@ pub async fn down(a: DownArgs) -> Result<Exit, Failure> {
         return Ok(Exit::Ok);
     }
     if !a.yes && !ask(&format!("Delete these {} resource(s)?", doomed.len()))? {
-        return Err(Failure::new(Exit::Drift, "nothing was deleted"));
+        return Err(Failure::not_confirmed("nothing was deleted"));
     }
     let mut results = Vec::new();
     for (kind, name, _) in &doomed {
