@@ -12,12 +12,39 @@ pub struct Change {
     pub desired: String,
 }
 
+impl Change {
+    /// A tag's change (`Tags.<key>`), made with a tagging call; any other is a setting's.
+    pub fn is_tag(&self) -> bool {
+        self.field.starts_with("Tags.")
+    }
+}
+
 /// What a create command will do, or did, to one resource.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
     Create,
     Unchanged,
     Update(Vec<Change>),
+}
+
+/// The calls an update needs: one for the settings, one for the tags, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Calls {
+    pub settings: bool,
+    pub tags: bool,
+}
+
+impl Plan {
+    /// The calls that make the update; none for a create or an unchanged resource.
+    pub fn calls(&self) -> Calls {
+        match self {
+            Plan::Update(changes) => Calls {
+                settings: changes.iter().any(|c| !c.is_tag()),
+                tags: changes.iter().any(Change::is_tag),
+            },
+            _ => Calls::default(),
+        }
+    }
 }
 
 /// The failure for a resource that exists with other settings when `--update` was not given.

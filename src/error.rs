@@ -58,6 +58,16 @@ pub struct Failure {
     pub exit: Exit,
     pub message: String,
     pub hint: Option<String>,
+    /// What the failure is about, where a caller routes on it (doctor points a missing region at
+    /// its own check).
+    pub about: Option<About>,
+}
+
+/// The subject of a setup failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    /// No AWS region, or a name that is not one.
+    Region,
 }
 
 impl Failure {
@@ -66,6 +76,7 @@ impl Failure {
             exit,
             message: message.into(),
             hint: None,
+            about: None,
         }
     }
 
@@ -84,6 +95,11 @@ impl Failure {
     /// The answer at a confirmation was no.
     pub fn not_confirmed(message: impl Into<String>) -> Self {
         Self::new(Exit::NotConfirmed, message)
+    }
+
+    pub fn about(mut self, about: About) -> Self {
+        self.about = Some(about);
+        self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {

@@ -143,7 +143,7 @@ fn a_partial_failure_reports_each_resource_and_the_next_up_converges() {
         "{text}"
     );
     assert!(
-        stderr_of(&out).starts_with("error: 1 of 3 resources failed"),
+        stderr_of(&out).contains("\nerror: 1 of 3 resources failed"),
         "{}",
         stderr_of(&out)
     );
@@ -274,4 +274,153 @@ fn bad_manifests_and_inputs_fail_before_any_call() {
     check(dir.path(), "did you mean \"FixedRate\"?");
     std::fs::write(&rule, "{\"SamplingRule\": {").unwrap();
     check(dir.path(), "aws/json/xray.json:1:18: malformed JSON");
+}
+
+#[test]
+fn one_service_failing_to_answer_does_not_stop_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    init_ok(dir.path(), &["--yes", "--region", "us-east-1"]);
+    let s = Services::start();
+    // X-Ray answers 500 to every read: its resources are unknown; the log group does not depend on it.
+    s.xray
+        .faults("error500", -1, &["GetGroups", "GetSamplingRules"]);
+    let out = run(dir.path(), &s, &["up", "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("  unknown    X-Ray group Cruddur: cannot be read: listing groups: the service failed (HTTP 500)"), "{text}");
+    assert!(text.contains("  create     log group cruddur"), "{text}");
+    assert!(text.contains("created    log group cruddur"), "{text}");
+    assert!(
+        text.contains(
+            "failed     X-Ray group Cruddur: its state could not be read, so it was left alone"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "failed     sampling rule Cruddur: its state could not be read, so it was left alone"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("1 created, 0 updated, 0 unchanged, 2 failed\n"),
+        "{text}"
+    );
+    let state = s.xray.state();
+    assert_eq!(
+        state["groups"].as_array().map(Vec::len).unwrap_or(0),
+        0,
+        "nothing was written to X-Ray: {state}"
+    );
+
+    // With --json the unknown resources say why, and the results list each outcome.
+    let out = run(dir.path(), &s, &["up", "--yes", "--output", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&stdout_of(&out));
+    assert_eq!(v["plan"][0]["action"], "unknown", "{v}");
+    assert!(
+        v["plan"][0]["error"].as_str().unwrap().contains("HTTP 500"),
+        "{v}"
+    );
+    assert_eq!(v["plan"][2]["action"], "unchanged", "{v}");
+
+    s.xray.faults("none", 0, &[]);
+    let out = run(dir.path(), &s, &["up", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stdout_of(&out).ends_with("2 created, 0 updated, 1 unchanged, 0 failed\n"),
+        "{}",
+        stdout_of(&out)
+    );
+}
+
+#[test]
+fn aws_max_attempts_sets_the_number_of_attempts() {
+    let s = Services::start();
+    let rule = crate::support::repo().join("aws/json/xray.json");
+    let input = format!("file://{}", rule.display());
+    for (attempts, expected) in [("1", 1), ("5", 5)] {
+        s.xray.faults("throttle", -1, &["CreateSamplingRule"]);
+        let before = s.xray.requests().len();
+        let out = cruddur()
+            .args(["xray", "create-sampling-rule", "--cli-input-json", &input])
+            .envs(s.env())
+            .env("AWS_MAX_ATTEMPTS", attempts)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains(&format!("still was after {expected} attempt")),
+            "{}",
+            stderr_of(&out)
+        );
+        let made = s.xray.requests()[before..]
+            .iter()
+            .filter(|(op, _)| op == "CreateSamplingRule")
+            .count();
+        assert_eq!(made, expected, "AWS_MAX_ATTEMPTS={attempts}");
+        s.xray.faults("none", 0, &[]);
+    }
+    // A value that is no number of attempts is refused before any call.
+    let before = s.xray.requests().len();
+    let out = cruddur()
+        .args(["xray", "get-sampling-rules"])
+        .envs(s.env())
+        .env("AWS_MAX_ATTEMPTS", "lots")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out)
+            .contains("AWS_MAX_ATTEMPTS is \"lots\"; allowed: a whole number from 1 to 10"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(s.xray.requests().len(), before);
+}
+
+#[test]
+fn progress_is_a_spinner_on_a_terminal_a_line_otherwise_and_nothing_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    init_ok(dir.path(), &["--yes", "--region", "us-east-1"]);
+    let s = Services::start();
+    let binary = assert_cmd::cargo::cargo_bin("cruddur-obs");
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} up --dry-run {}", binary.display(), dir.path().display()),
+            "/dev/null",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("TERM", "xterm")
+        .envs(crate::support::TEST_ENV.iter().copied())
+        .envs(s.env())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("reading what exists in us-east-1"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("reading what exists in us-east-1..."),
+        "a spinner, not a line: {screen}"
+    );
+    assert!(
+        screen.contains("\u{1b}["),
+        "the spinner is drawn and cleared with escape codes: {screen}"
+    );
+
+    let out = run(dir.path(), &s, &["up", "--dry-run"]);
+    assert_eq!(stderr_of(&out), "reading what exists in us-east-1...\n");
+    assert!(
+        !stdout_of(&out).contains("reading"),
+        "progress stays off stdout"
+    );
+    let out = run(dir.path(), &s, &["up", "--dry-run", "--output", "json"]);
+    assert_eq!(stderr_of(&out), "", "nothing extra in JSON mode");
+    json_of(&stdout_of(&out));
 }

@@ -91,6 +91,8 @@ pub async fn run(a: DoctorArgs) -> Result<Exit, Failure> {
             aws: a.aws.clone(),
             send_test_item: a.send_test_item,
         };
+        let progress = crate::progress::Progress::new(a.json);
+        let _asking = progress.start("asking Honeycomb, AWS and Rollbar");
         probes::gather(&workspace, &options).await
     };
     let mut reports = run_checks(&crate::doctor::checks::ALL, &workspace, &probes, a.offline);

@@ -10,6 +10,7 @@ use crate::error::{Exit, Failure};
 use crate::log_group::{self, LogGroupSpec};
 use crate::logs::Logs;
 use crate::output::{print_json, table, OutputArgs};
+use crate::provision::apply;
 use crate::tags;
 use crate::validate::Problems;
 
@@ -179,15 +180,7 @@ async fn create(a: CreateArgs) -> Result<Exit, Failure> {
             if !a.update {
                 return Err(drift::refusal(&what, &changes, None));
             }
-            if let Some(days) = spec
-                .retention_in_days
-                .filter(|_| changes.iter().any(|c| c.field == "retentionInDays"))
-            {
-                logs.put_retention(name, days).await?;
-            }
-            if changes.iter().any(|c| c.field.starts_with("Tags.")) {
-                logs.tag(name, &spec.tags).await?;
-            }
+            apply::log_group(&logs, &spec, &Plan::Update(changes.clone())).await?;
             format!("updated {what}:\n{}", drift::render(&changes))
         }
     };

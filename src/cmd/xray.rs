@@ -10,6 +10,7 @@ use crate::error::{Exit, Failure};
 use crate::group::{self, CreateGroupInput, Group, InsightsConfiguration};
 use crate::input::JsonInput;
 use crate::output::{print_json, table, OutputArgs};
+use crate::provision::apply::{self, Applied};
 use crate::sampling_rule::{
     CreateSamplingRuleInput, SamplingRuleRecord, SamplingRuleUpdate, UpdateSamplingRuleInput,
     DEFAULT_RULE,
@@ -294,43 +295,28 @@ async fn create_group(a: CreateGroupArgs) -> Result<Exit, Failure> {
         _ => Default::default(),
     };
     let what = format!("group \"{name}\"");
-    let (group, verb) = match (
-        input.plan(current.as_ref().map(|g| (g, &current_tags))),
-        current,
-    ) {
-        (Plan::Create, _) => (xray.create_group(&input).await?, format!("created {what}")),
-        (Plan::Unchanged, Some(group)) => (group, format!("{what} unchanged")),
-        (Plan::Update(changes), Some(_)) if !a.update => {
+    let plan = input.plan(current.as_ref().map(|g| (g, &current_tags)));
+    if let Plan::Update(changes) = &plan {
+        if !a.update {
             return Err(drift::refusal(
                 &what,
-                &changes,
+                changes,
                 Some(&format!("change {origin} to match")),
-            ))
+            ));
         }
-        (Plan::Update(changes), Some(group)) => {
-            let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
-            let mut updated = group.clone();
-            if fields.iter().any(|f| !f.starts_with("Tags.")) {
-                updated = xray
-                    .update_group(
-                        &name,
-                        input.filter_expression.clone(),
-                        input.insights_configuration,
-                    )
-                    .await?;
-            }
-            if fields.iter().any(|f| f.starts_with("Tags.")) {
-                if let Some(arn) = &group.group_arn {
-                    xray.tag(arn, &tags::list_to_map(&input.tags)).await?;
-                }
-            }
-            (
-                updated,
-                format!("updated {what}:\n{}", drift::render(&changes)),
-            )
+    }
+    let (applied, group) = apply::group(&xray, &input, current.as_ref(), &plan).await?;
+    let verb = match (applied, &plan) {
+        (Applied::Created, _) => format!("created {what}"),
+        (Applied::Updated, Plan::Update(changes)) => {
+            format!("updated {what}:\n{}", drift::render(changes))
         }
-        (_, None) => unreachable!("plan only compares against an existing group"),
+        _ => format!("{what} unchanged"),
     };
+    let group = group.ok_or_else(|| {
+        Failure::failed(format!("{what} was deleted while it was being checked"))
+            .hint("run the command again")
+    })?;
     if a.out.json() {
         print_json(&json!({ "Group": group }));
     } else {
@@ -514,40 +500,28 @@ async fn create_rule(a: CreateRuleArgs) -> Result<Exit, Failure> {
         _ => Default::default(),
     };
     let what = format!("sampling rule \"{name}\"");
-    let (record, verb) = match (
-        input.plan(current.as_ref().map(|r| (r, &current_tags))),
-        current,
-    ) {
-        (Plan::Create, _) => (
-            xray.create_rule(&input.sampling_rule, &input.tags).await?,
-            format!("created {what}"),
-        ),
-        (Plan::Unchanged, Some(record)) => (record, format!("{what} unchanged")),
-        (Plan::Update(changes), Some(_)) if !a.update => {
+    let plan = input.plan(current.as_ref().map(|r| (r, &current_tags)));
+    if let Plan::Update(changes) = &plan {
+        if !a.update {
             return Err(drift::refusal(
                 &what,
-                &changes,
+                changes,
                 Some(&format!("change {} to match", json.origin)),
-            ))
+            ));
         }
-        (Plan::Update(changes), Some(record)) => {
-            let update = record.sampling_rule.update_to(&input.sampling_rule);
-            let mut updated = record.clone();
-            if !update.is_empty() {
-                updated = xray.update_rule(&update).await?;
-            }
-            if changes.iter().any(|c| c.field.starts_with("Tags.")) {
-                if let Some(arn) = &record.sampling_rule.rule_arn {
-                    xray.tag(arn, &tags::list_to_map(&input.tags)).await?;
-                }
-            }
-            (
-                updated,
-                format!("updated {what}:\n{}", drift::render(&changes)),
-            )
+    }
+    let (applied, record) = apply::rule(&xray, &input, current.as_ref(), &plan).await?;
+    let verb = match (applied, &plan) {
+        (Applied::Created, _) => format!("created {what}"),
+        (Applied::Updated, Plan::Update(changes)) => {
+            format!("updated {what}:\n{}", drift::render(changes))
         }
-        (_, None) => unreachable!("plan only compares against an existing rule"),
+        _ => format!("{what} unchanged"),
     };
+    let record = record.ok_or_else(|| {
+        Failure::failed(format!("{what} was deleted while it was being checked"))
+            .hint("run the command again")
+    })?;
     if a.out.json() {
         print_json(&json!({ "SamplingRuleRecord": record }));
     } else {

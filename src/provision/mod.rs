@@ -1,6 +1,9 @@
 //! What a workspace declares in AWS (`up` creates it, `down` removes it): the X-Ray group and
 //! sampling rules from aws/json/, and the log group from the manifest, each tagged as ours.
 
+pub mod apply;
+pub mod engine;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -69,18 +72,18 @@ pub fn workspace_name(dir: &Path) -> String {
     cleaned.chars().take(256).collect()
 }
 
+/// Where the X-Ray inputs are kept: `aws/json/`, or in the backend.
+pub const JSON_DIRS: [&str; 2] = ["aws/json", "backend-flask/aws/json"];
+
 /// Reads and validates everything the workspace declares. Every input is checked before any call.
 pub fn desired(dir: &Path) -> Result<(Manifest, Desired), Failure> {
     let manifest = Manifest::load(dir)?.ok_or_else(|| {
         Failure::bad_input(format!("no {} in {}", crate::manifest::FILE, dir.display()))
             .hint("run cruddur-obs init first")
     })?;
-    let workspace = workspace_name(dir);
-    let mut group = None;
-    let mut rules = Vec::new();
-    if manifest.xray.enabled {
-        let json_dir = dir.join("aws/json");
-        let mut files: Vec<_> = std::fs::read_dir(&json_dir)
+    let mut files = Vec::new();
+    for sub in JSON_DIRS {
+        let mut paths: Vec<_> = std::fs::read_dir(dir.join(sub))
             .map(|d| {
                 d.flatten()
                     .map(|e| e.path())
@@ -88,8 +91,8 @@ pub fn desired(dir: &Path) -> Result<(Manifest, Desired), Failure> {
                     .collect()
             })
             .unwrap_or_default();
-        files.sort();
-        for path in files {
+        paths.sort();
+        for path in paths {
             let shown = path
                 .strip_prefix(dir)
                 .unwrap_or(&path)
@@ -97,7 +100,27 @@ pub fn desired(dir: &Path) -> Result<(Manifest, Desired), Failure> {
                 .to_string();
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| Failure::bad_input(format!("cannot read {shown}: {e}")))?;
-            let input = JsonInput::inline(&shown, &text);
+            files.push((shown, text));
+        }
+    }
+    let desired = declared(&workspace_name(dir), &manifest, &files)?;
+    Ok((manifest, desired))
+}
+
+/// What a workspace declares, from its manifest and its X-Ray inputs (`(path, text)` of each JSON
+/// file): the one computation `up`, `down` and doctor share.
+pub fn declared(
+    workspace: &str,
+    manifest: &Manifest,
+    files: &[(String, String)],
+) -> Result<Desired, Failure> {
+    let workspace = workspace.to_string();
+    let mut group = None;
+    let mut rules = Vec::new();
+    if manifest.xray.enabled {
+        for (shown, text) in files {
+            let shown = shown.clone();
+            let input = JsonInput::inline(&shown, text);
             let value: serde_json::Value = input.parse()?;
             if value.get("SamplingRule").is_some() {
                 let mut rule: CreateSamplingRuleInput = input.parse()?;
@@ -156,13 +179,10 @@ pub fn desired(dir: &Path) -> Result<(Manifest, Desired), Failure> {
         }
     }
     names.into_result("aws/json")?;
-    Ok((
-        manifest,
-        Desired {
-            workspace,
-            group,
-            rules,
-            log_group,
-        },
-    ))
+    Ok(Desired {
+        workspace,
+        group,
+        rules,
+        log_group,
+    })
 }
