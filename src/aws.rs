@@ -9,7 +9,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_xray::error::{ProvideErrorMetadata, SdkError};
 
-use crate::error::{root_cause, Failure};
+use crate::error::{root_cause, About, Failure};
+use crate::http::check_url;
 use crate::validate::did_you_mean;
 
 /// `--profile`, `--region` and `--endpoint-url`, flattened into every command that talks to AWS.
@@ -118,7 +119,18 @@ pub fn check_region(source: &str, region: &str) -> Result<(), Failure> {
     if shaped && near.is_none() {
         return Ok(());
     }
-    let mut failure = Failure::bad_input(format!("{source}: \"{region}\" is not an AWS region"));
+    // Shown as typed but bounded, with control characters escaped: a pasted escape sequence does
+    // not reach the terminal.
+    let mut shown: String = region
+        .chars()
+        .take(40)
+        .flat_map(char::escape_debug)
+        .collect();
+    if region.chars().count() > 40 {
+        shown.push('…');
+    }
+    let mut failure = Failure::bad_input(format!("{source}: \"{shown}\" is not an AWS region"))
+        .about(About::Region);
     failure = match near {
         Some(r) => failure.hint(format!("did you mean \"{r}\"?")),
         None => failure.hint("a region looks like us-east-1 or eu-west-2"),
@@ -127,21 +139,6 @@ pub fn check_region(source: &str, region: &str) -> Result<(), Failure> {
 }
 
 const AWS_EXAMPLE: &str = "http://localhost:5000 or https://xray.us-east-1.amazonaws.com";
-
-/// Checks that `url` is an http(s) URL with a host; `example` shows a good one in the hint.
-pub fn check_url(source: &str, url: &str, example: &str) -> Result<(), Failure> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"));
-    let host = rest.map(|r| r.split(['/', '?']).next().unwrap_or(""));
-    match host {
-        Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => Ok(()),
-        _ => Err(
-            Failure::bad_input(format!("{source}: \"{url}\" is not an endpoint URL"))
-                .hint(format!("an endpoint URL looks like {example}")),
-        ),
-    }
-}
 
 fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -179,6 +176,7 @@ impl AwsArgs {
                 }
             }
         }
+        max_attempts()?;
         Ok(())
     }
 
@@ -196,7 +194,7 @@ impl AwsArgs {
     pub async fn load(&self, service: Service) -> Result<Aws, Failure> {
         self.validate(service)?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .retry_config(RetryConfig::standard().with_max_attempts(max_attempts()?))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(3))
@@ -222,7 +220,7 @@ impl AwsArgs {
         let region = match config.region() {
             Some(r) => r.to_string(),
             None => {
-                return Err(Failure::setup("no AWS region is set").hint(
+                return Err(Failure::setup("no AWS region is set").about(About::Region).hint(
                     "pass --region us-east-1, or set AWS_DEFAULT_REGION and AWS_REGION (in Gitpod also: gp env AWS_DEFAULT_REGION=us-east-1)",
                 ))
             }
@@ -354,7 +352,13 @@ fn explain_service_error(
             Failure::setup(format!("{what}: the AWS credentials have expired")).hint("get fresh credentials and run the command again")
         }
         "ThrottledException" | "ThrottlingException" | "Throttling" | "TooManyRequestsException" => {
-            Failure::failed(format!("{what}: AWS is throttling requests and still was after 3 attempts"))
+            Failure::failed(format!(
+                "{what}: AWS is throttling requests and still was after {}",
+                match max_attempts().unwrap_or(3) {
+                    1 => "1 attempt".to_string(),
+                    n => format!("{n} attempts"),
+                }
+            ))
                 .hint("wait a minute and run the command again (it is safe to re-run); AWS_MAX_ATTEMPTS raises the number of attempts")
         }
         "RuleLimitExceededException" => Failure::failed(format!(
@@ -373,6 +377,20 @@ fn explain_service_error(
         .hint("this is on AWS's side: try again in a few minutes (the command is safe to re-run)"),
         "" => Failure::failed(format!("{what}: request failed with HTTP {status}{detail}")),
         _ => Failure::failed(format!("{what}: {code}{detail}")),
+    }
+}
+
+/// Attempts per call: `AWS_MAX_ATTEMPTS` as the aws cli reads it (1 to 10), else 3.
+pub fn max_attempts() -> Result<u32, Failure> {
+    match env_nonempty("AWS_MAX_ATTEMPTS") {
+        None => Ok(3),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) if (1..=10).contains(&n) => Ok(n),
+            _ => Err(Failure::bad_input(format!(
+                "AWS_MAX_ATTEMPTS is \"{v}\"; allowed: a whole number from 1 to 10"
+            ))
+            .hint("unset it for the default of 3 attempts")),
+        },
     }
 }
 
@@ -398,5 +416,55 @@ mod tests {
         assert!(check_url("--endpoint-url", "http://127.0.0.1:5000", AWS_EXAMPLE).is_ok());
         let e = check_url("--endpoint-url", "localhost:5000", AWS_EXAMPLE).unwrap_err();
         assert!(e.message.contains("is not an endpoint URL"));
+    }
+}
+
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Cases per property: PROPTEST_CASES when set, else 12,000 (10 properties: 120,000 in all).
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(12_000);
+        ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(cases)
+        }
+    }
+
+    fn explained(r: Result<(), Failure>, source: &str) -> Result<(), TestCaseError> {
+        if let Err(f) = r {
+            prop_assert!(f.message.starts_with(source), "{}", f.message);
+            prop_assert!(f.message.len() > source.len() + 2, "{}", f.message);
+            prop_assert!(f.hint.is_some_and(|h| !h.trim().is_empty()));
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn region_check_never_panics(region in prop_oneof![
+            any::<String>(),
+            "[a-z\u{f1}]{2}-[a-z]{0,12}-[0-9]{0,2}",
+            "[a-z]{2,3}-(gov-)?(north|south|east|west|central)[a-z\u{e9}]?-[0-9\u{663}]",
+        ]) {
+            explained(check_region("--region", &region), "--region")?;
+        }
+
+        #[test]
+        fn url_check_never_panics(url in prop_oneof![
+            any::<String>(),
+            "https?://.{0,40}",
+            "(https?:/{0,3})?[a-z0-9\u{e9}.:\\[\\]@ ]{0,20}[/?#]?.{0,10}",
+        ]) {
+            explained(check_url("--endpoint-url", &url, AWS_EXAMPLE), "--endpoint-url")?;
+        }
     }
 }

@@ -147,14 +147,18 @@ fn resolved(v: &Variable) -> Option<String> {
         Value::Fixed(value) => Some(value.clone()),
         Value::Secret => v.current(),
         Value::Reference(template) => {
-            let mut out = template.clone();
-            while let Some(start) = out.find("${") {
-                let end = out[start..].find('}')? + start;
-                let value = std::env::var(&out[start + 2..end])
-                    .ok()
-                    .filter(|x| !x.is_empty())?;
-                out.replace_range(start..=end, &value);
+            // Each ${NAME} of the template is replaced once, left to right: a value that itself
+            // holds "${...}" is taken as it is, never expanded again.
+            let mut out = String::new();
+            let mut rest = template.as_str();
+            while let Some((before, after)) = rest.split_once("${") {
+                let (name, tail) = after.split_once('}')?;
+                let value = std::env::var(name).ok().filter(|x| !x.is_empty())?;
+                out.push_str(before);
+                out.push_str(&value);
+                rest = tail;
             }
+            out.push_str(rest);
             Some(out)
         }
     }
