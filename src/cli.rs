@@ -3,11 +3,13 @@
 use clap::{Parser, Subcommand};
 
 use crate::cmd::doctor::DoctorArgs;
+use crate::cmd::down::DownArgs;
 use crate::cmd::env::EnvArgs;
+use crate::cmd::honeycomb::HoneycombCommand;
 use crate::cmd::init::InitArgs;
-use crate::cmd::keys::{HoneycombCommand, RollbarCommand};
 use crate::cmd::logs::LogsCommand;
-use crate::cmd::up::{DownArgs, UpArgs};
+use crate::cmd::rollbar::RollbarCommand;
+use crate::cmd::up::UpArgs;
 use crate::cmd::xray::XrayCommand;
 
 #[derive(Parser, Debug)]
@@ -22,7 +24,9 @@ use crate::cmd::xray::XrayCommand;
   cruddur-obs logs create-log-group --log-group-name cruddur --retention-in-days 7
 
 Exit codes: 0 done, 1 a call failed, 2 invalid input (nothing sent), 3 exists with other
-settings (use --update), 4 credentials, region or endpoint missing or unusable."
+settings (use --update), 4 credentials, region or endpoint missing or unusable, 5 key or token
+refused, 6 key of another Honeycomb environment, 7 rate limited, 8 no answer in time,
+9 not confirmed (nothing changed)."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::root_cause;
+use crate::error::{root_cause, Exit, Failure};
+use crate::http::{self, client, Wording};
 use crate::secret::{mask, redact};
 
 pub const US_API: &str = "https://api.honeycomb.io";
@@ -86,7 +87,31 @@ fn lower_alnum(s: &str) -> bool {
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
 }
 
-/// Classifies a key by its shape, or says why it cannot be a Honeycomb key.
+/// "1 character", "N characters".
+fn characters(n: usize) -> String {
+    if n == 1 {
+        "1 character".into()
+    } else {
+        format!("{n} characters")
+    }
+}
+
+/// Part of a key as shown in a message: control characters escaped, so a pasted escape sequence
+/// cannot change the terminal.
+fn shown(part: &str) -> String {
+    part.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Classifies a key by its shape, or says why it cannot be a Honeycomb key. Positions and
+/// lengths are counted in characters, so any text is read without splitting a character.
 pub fn classify(key: &str) -> Result<KeyShape, String> {
     let key_trimmed = key.trim();
     if key_trimmed != key {
@@ -101,20 +126,33 @@ pub fn classify(key: &str) -> Result<KeyShape, String> {
             mask(inner)
         ));
     }
-    let b = key.as_bytes();
-    if key.starts_with("hc") && key.len() > 6 && &key[5..6] == "_" {
-        let region = Region::from_letter(b[2] as char);
-        let kind = match &key[3..5] {
+    let length = key.chars().count();
+    // Byte offsets of the first seven characters (the seventh may be the end of the key).
+    let at: Vec<usize> = key
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([key.len()])
+        .take(7)
+        .collect();
+    let part = |from: usize, to: usize| match (at.get(from), at.get(to)) {
+        (Some(&start), Some(&end)) => key.get(start..end).unwrap_or(""),
+        _ => "",
+    };
+    if key.starts_with("hc") && length > 6 && part(5, 6) == "_" {
+        let region = Region::from_letter(part(2, 3).chars().next().unwrap_or(' '));
+        let kind = match part(3, 5) {
             "ik" => KeyKind::Ingest,
             "ic" => KeyKind::ClassicIngest,
             "mk" => KeyKind::Management,
             other => {
                 return Err(format!(
-                "it starts like a Honeycomb key, but \"{other}\" is not a key type (ik, ic or mk)"
-            ))
+                    "it starts like a Honeycomb key, but \"{}\" is not a key type (ik, ic or mk)",
+                    shown(other)
+                ))
             }
         };
-        let rest = &key[6..];
+        let prefix = shown(part(0, 6));
+        let rest = at.get(6).and_then(|&i| key.get(i..)).unwrap_or("");
         let (want, total) = if kind == KeyKind::Management {
             (26, 32)
         } else {
@@ -122,32 +160,29 @@ pub fn classify(key: &str) -> Result<KeyShape, String> {
         };
         if kind == KeyKind::Management {
             let id = rest.split(':').next().unwrap_or("");
-            if id.len() != want {
+            let id_length = id.chars().count();
+            if id_length != want {
                 return Err(format!(
-                    "a management key id has {want} characters after \"{}\", this one {}",
-                    &key[..6],
-                    id.len()
+                    "a management key id has {want} characters after \"{prefix}\", this one {id_length}"
                 ));
             }
             return Ok(KeyShape { kind, region });
         }
-        if rest.len() != want {
+        if rest.chars().count() != want {
             return Err(format!(
-                "an {} is {total} characters long, this one {} (cut short or pasted twice?)",
-                kind.describe(),
-                key.len()
+                "an {} is {total} characters long, this one {length} (cut short or pasted twice?)",
+                kind.describe()
             ));
         }
         if !lower_alnum(rest) {
             return Err(format!(
-                "an {} has only lowercase letters and digits after \"{}\"",
-                kind.describe(),
-                &key[..6]
+                "an {} has only lowercase letters and digits after \"{prefix}\"",
+                kind.describe()
             ));
         }
         return Ok(KeyShape { kind, region });
     }
-    if key.len() == 32
+    if length == 32
         && key
             .chars()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
@@ -157,15 +192,15 @@ pub fn classify(key: &str) -> Result<KeyShape, String> {
             region: Region::Unknown,
         });
     }
-    if key.len() == 22 && key.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if length == 22 && key.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Ok(KeyShape {
             kind: KeyKind::Configuration,
             region: Region::Unknown,
         });
     }
     Err(format!(
-        "it is {} characters long; Honeycomb keys are 22 (configuration), 32 (Classic) or 64 (ingest, starting hcaik_ or hcbik_)",
-        key.chars().count()
+        "it is {} long; Honeycomb keys are 22 (configuration), 32 (Classic) or 64 (ingest, starting hcaik_ or hcbik_)",
+        characters(length)
     ))
 }
 
@@ -246,13 +281,40 @@ pub enum AuthError {
     Unexpected(String),
 }
 
-pub fn client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .user_agent(concat!("cruddur-obs/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("a client with a timeout builds")
+impl AuthError {
+    /// The one explanation of a whoami that failed, for `key` asked at `api`: its exit code, its
+    /// sentence and what to do. `honeycomb whoami` names the key ("the key hcai…5a8y") and the
+    /// API it asked; doctor's finding names the key by its mask alone.
+    pub fn failure(&self, api: &str, key: &str, wording: Wording) -> Failure {
+        match self {
+            AuthError::Rejected(message) => {
+                let the_key = match wording {
+                    Wording::Command => format!("the key {}", mask(key)),
+                    Wording::Doctor => mask(key),
+                };
+                Failure::new(
+                    Exit::KeyRejected,
+                    format!("Honeycomb does not accept {the_key}: {message}"),
+                )
+                .hint(format!(
+                    "copy the key again from Honeycomb (Environment settings -> API Keys); keys work only in their region ({api} asked)"
+                ))
+            }
+            AuthError::RateLimited => {
+                let message = match wording {
+                    Wording::Command => format!("Honeycomb is rate limiting requests to {api}"),
+                    Wording::Doctor => "Honeycomb is rate limiting requests".to_string(),
+                };
+                Failure::new(Exit::RateLimited, message).hint("wait a minute and try again")
+            }
+            AuthError::TimedOut(waited) => {
+                http::timed_out(api, *waited).hint("check the network, or raise --timeout")
+            }
+            AuthError::Unreachable(why) => http::unreachable(api, why)
+                .hint("check the network and --api-endpoint / HONEYCOMB_API_ENDPOINT"),
+            AuthError::Unexpected(why) => http::unexpected(api, why),
+        }
+    }
 }
 
 /// Asks Honeycomb who a key belongs to.
@@ -415,6 +477,37 @@ mod tests {
     }
 
     #[test]
+    fn counts_characters_not_bytes() {
+        assert_eq!(
+            classify("hc\u{e9}1_abcdefghijklmnopqrstuv").unwrap_err(),
+            "it is 27 characters long; Honeycomb keys are 22 (configuration), 32 (Classic) or 64 (ingest, starting hcaik_ or hcbik_)"
+        );
+        assert!(classify(&"\u{f1}".repeat(53))
+            .unwrap_err()
+            .starts_with("it is 53 characters long;"));
+        assert!(classify("x")
+            .unwrap_err()
+            .starts_with("it is 1 character long;"));
+        assert_eq!(
+            classify(&format!("hcaik_{}", "\u{f1}".repeat(57))).unwrap_err(),
+            "an environment ingest key is 64 characters long, this one 63 (cut short or pasted twice?)"
+        );
+        assert!(classify(&format!("hcaik_{}", "\u{f1}".repeat(58)))
+            .unwrap_err()
+            .contains("only lowercase letters and digits after \"hcaik_\""));
+        assert!(classify("hc\u{e9}\u{e9}k_abc")
+            .unwrap_err()
+            .contains("\"\u{e9}k\" is not a key type"));
+        assert!(classify("hca\u{1b}[_abc")
+            .unwrap_err()
+            .contains("\"\\u{1b}[\" is not a key type"));
+        assert_eq!(
+            classify("hcamk_\u{e9}").unwrap_err(),
+            "a management key id has 26 characters after \"hcamk_\", this one 1"
+        );
+    }
+
+    #[test]
     fn reads_answers_leniently() {
         let auth: Auth = serde_json::from_str(r#"{"type": "ingest", "api_key_access": {"create_datasets": true}, "environment": {"name": "", "slug": ""}, "team": {"slug": "t"}, "extra": 1}"#).unwrap();
         assert!(auth.can("createDatasets"));
@@ -422,5 +515,61 @@ mod tests {
         assert!(auth.can_send_events());
         assert!(auth.is_classic());
         assert_eq!(auth.ui_link(), "https://ui.honeycomb.io/t");
+    }
+}
+
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Cases per property: PROPTEST_CASES when set, else 12,000 (10 properties: 120,000 in all).
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(12_000);
+        ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(cases)
+        }
+    }
+
+    /// Any text, and text shaped like each kind of key with odd characters mixed in.
+    fn keys() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "hc[a-z\u{e9}]i[kc]_[a-z0-9\u{f1}]{0,70}",
+            "hc[ab\u{e9}][a-z\u{e9}]{2}_[a-z0-9\u{f1}:\u{1b}]{0,40}",
+            "hc.{1,4}_[a-z0-9\u{f1}:]{0,64}",
+            "[0-9a-f\u{e9}]{30,34}",
+            "[A-Za-z0-9\u{f1}]{20,24}",
+            "[ \"\n]?.{0,70}[ \"\n]?",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn classify_never_panics_and_explains(key in keys()) {
+            match classify(&key) {
+                Ok(shape) => {
+                    prop_assert!(key.is_ascii() || shape.kind == KeyKind::Management);
+                }
+                Err(why) => {
+                    prop_assert!(!why.trim().is_empty());
+                    if key.chars().count() >= 12 {
+                        prop_assert!(!why.contains(&key), "the key is printed whole: {}", why);
+                    }
+                    if let Some(rest) = why.strip_prefix("it is ") {
+                        if let Some(n) = rest.split(' ').next().and_then(|n| n.parse::<usize>().ok()) {
+                            prop_assert_eq!(n, key.chars().count());
+                        }
+                    }
+                }
+            }
+        }
     }
 }

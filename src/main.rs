@@ -10,12 +10,14 @@ mod error;
 mod files;
 mod group;
 mod honeycomb;
+mod http;
 mod input;
 mod instrument;
 mod log_group;
 mod logs;
 mod manifest;
 mod output;
+mod progress;
 mod provision;
 mod rollbar;
 mod sampling_rule;
@@ -28,7 +30,7 @@ mod xray;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Exit, Failure};
@@ -36,24 +38,16 @@ use crate::error::{Exit, Failure};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "cruddur-obs",
-                &mut std::io::stdout(),
-            );
-            Ok(Exit::Ok)
-        }
+        Command::Completions { shell } => cmd::completions::run(shell),
         Command::Init(args) => cmd::init::run(args),
         Command::Env(args) => cmd::env::run(args),
         Command::Xray(c) => block_on(cmd::xray::run(c)),
         Command::Logs(c) => block_on(cmd::logs::run(c)),
-        Command::Up(a) => block_on(cmd::up::up(a)),
-        Command::Down(a) => block_on(cmd::up::down(a)),
+        Command::Up(a) => block_on(cmd::up::run(a)),
+        Command::Down(a) => block_on(cmd::down::run(a)),
         Command::Doctor(a) => block_on(cmd::doctor::run(a)),
-        Command::Honeycomb(c) => block_on(cmd::keys::honeycomb(c)),
-        Command::Rollbar(c) => block_on(cmd::keys::rollbar(c)),
+        Command::Honeycomb(c) => block_on(cmd::honeycomb::run(c)),
+        Command::Rollbar(c) => block_on(cmd::rollbar::run(c)),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::error::root_cause;
-use crate::honeycomb::client;
-use crate::secret::redact;
+use crate::error::{root_cause, Exit, Failure};
+use crate::http::{self, client, Wording};
+use crate::secret::{mask, redact};
 
 pub const DEFAULT_ENDPOINT: &str = "https://api.rollbar.com/api/1/";
 
@@ -36,6 +36,42 @@ pub enum PostError {
     TimedOut(Duration),
     Unreachable(String),
     Unexpected(String),
+}
+
+impl PostError {
+    /// The one explanation of a post that failed, for `token` sent to `endpoint`: its exit code,
+    /// its sentence and what to do. `rollbar test` names the token by its mask; doctor's finding
+    /// says "the token" alone.
+    pub fn failure(&self, endpoint: &str, token: &str, wording: Wording) -> Failure {
+        let the_token = match wording {
+            Wording::Command => format!("the token {}", mask(token)),
+            Wording::Doctor => "the token".to_string(),
+        };
+        match self {
+            PostError::UnknownToken(message) => Failure::new(
+                Exit::KeyRejected,
+                format!("Rollbar does not know {the_token}: {message}"),
+            )
+            .hint("copy the post_server_item token again (Rollbar -> Project settings -> Project Access Tokens)"),
+            PostError::WrongScope(message) => Failure::new(
+                Exit::KeyRejected,
+                format!("{the_token} cannot post server items: {message}"),
+            )
+            .hint("a backend needs the post_server_item token, not post_client_item, read or write"),
+            PostError::Rejected(message) => {
+                Failure::failed(format!("Rollbar rejected the item: {message}"))
+            }
+            PostError::RateLimited => {
+                Failure::new(Exit::RateLimited, "Rollbar is rate limiting this project")
+                    .hint("wait a minute and try again")
+            }
+            PostError::TimedOut(waited) => http::timed_out(endpoint, *waited)
+                .hint("check the network, or raise --timeout"),
+            PostError::Unreachable(why) => http::unreachable(endpoint, why)
+                .hint("check the network and --endpoint / ROLLBAR_ENDPOINT"),
+            PostError::Unexpected(why) => http::unexpected(endpoint, why),
+        }
+    }
 }
 
 /// Posts a "Hello World!" warning, as Cruddur's /rollbar/test route does; returns the item's uuid.

@@ -3,18 +3,19 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{cruddur, receivers, stderr_of, stdout_of, Receivers};
+use crate::support::{receivers, stderr_of, stdout_of, Receivers, Run};
 
 const FAKE_KEY: &str = "hcaik_01testkey0ztvc8t7qgqd4qvbpm3e4ym1h5v9ypq2kbd6qfhe7q2qg5a8y";
 const FAKE_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
-fn whoami(rx: &Receivers, key: &str, args: &[&str]) -> std::process::Output {
-    cruddur()
-        .args(["honeycomb", "whoami", "--api-endpoint", &rx.http])
-        .args(args)
-        .env("HONEYCOMB_API_KEY", key)
-        .output()
-        .unwrap()
+/// `honeycomb whoami` against the receivers' Honeycomb, with `key` in HONEYCOMB_API_KEY.
+fn whoami(rx: &Receivers, key: &str) -> Run {
+    Run::new(["honeycomb", "whoami", "--api-endpoint", &rx.http]).env("HONEYCOMB_API_KEY", key)
+}
+
+/// `rollbar test` against the receivers' Rollbar.
+fn rollbar(rx: &Receivers) -> Run {
+    Run::new(["rollbar", "test", "--endpoint"]).arg(format!("{}/api/1/", rx.http))
 }
 
 fn assert_no_key(out: &std::process::Output) {
@@ -30,26 +31,23 @@ fn whoami_names_team_environment_and_permissions() {
     assert_eq!(FAKE_KEY.len(), 64);
     let rx = receivers();
     rx.honeycomb_key(FAKE_KEY, "ingest", "bootcamp");
-    let out = whoami(&rx, FAKE_KEY, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert_eq!(
-        stdout_of(&out),
-        "key          hcai…5a8y (environment ingest key, US)\n\
-         team         Cruddur (cruddur)\n\
-         environment  bootcamp (bootcamp)\n\
-         type         ingest\n\
-         permissions  createDatasets\n\
-         link         https://ui.honeycomb.io/cruddur/environments/bootcamp\n"
-    );
-    let out = whoami(
-        &rx,
-        FAKE_KEY,
-        &["--output", "json", "--expect-environment", "bootcamp"],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(answer["environment"]["slug"], "bootcamp");
-    assert_eq!(answer["api_key_access"]["createDatasets"], true);
+    whoami(&rx, FAKE_KEY)
+        .stdout(
+            "key          hcai…5a8y (environment ingest key, US)\n\
+             team         Cruddur (cruddur)\n\
+             environment  bootcamp (bootcamp)\n\
+             type         ingest\n\
+             permissions  createDatasets\n\
+             link         https://ui.honeycomb.io/cruddur/environments/bootcamp\n",
+        )
+        .run();
+    whoami(&rx, FAKE_KEY)
+        .args(["--output", "json", "--expect-environment", "bootcamp"])
+        .stdout_json(|answer: &serde_json::Value| {
+            answer["environment"]["slug"] == "bootcamp"
+                && answer["api_key_access"]["createDatasets"] == true
+        })
+        .run();
     let calls = rx.received()["honeycomb_auth_calls"]
         .as_array()
         .unwrap()
@@ -62,72 +60,66 @@ fn whoami_failures_have_their_own_exit_codes() {
     let rx = receivers();
     rx.honeycomb_key(FAKE_KEY, "ingest", "test");
 
-    let out = whoami(&rx, FAKE_KEY, &["--expect-environment", "bootcamp"]);
-    assert_eq!(out.status.code(), Some(6));
-    assert!(stderr_of(&out).contains("error: the key belongs to environment \"test\", but the data must land in environment \"bootcamp\""), "{}", stderr_of(&out));
+    let out = whoami(&rx, FAKE_KEY)
+        .args(["--expect-environment", "bootcamp"])
+        .status(6)
+        .stderr_contains("error: the key belongs to environment \"test\", but the data must land in environment \"bootcamp\"")
+        .run();
     assert_no_key(&out);
 
-    let unknown = FAKE_KEY.replace("01test", "02test");
-    let out = whoami(&rx, &unknown, &[]);
-    assert_eq!(out.status.code(), Some(5));
-    assert!(stderr_of(&out).starts_with("error: Honeycomb does not accept the key hcai…5a8y: unknown API key - check your credentials"), "{}", stderr_of(&out));
+    // Without a terminal, a plain line says what is being waited on; then the error.
+    let asking = format!("asking {} about the key...\n", rx.http);
+    whoami(&rx, &FAKE_KEY.replace("01test", "02test"))
+        .status(5)
+        .stderr_starts_with(format!("{asking}error: Honeycomb does not accept the key hcai…5a8y: unknown API key - check your credentials"))
+        .run();
 
     rx.mode("honeycomb", "rate_limited");
-    let out = whoami(&rx, FAKE_KEY, &[]);
-    assert_eq!(out.status.code(), Some(7));
-    assert!(
-        stderr_of(&out).starts_with("error: Honeycomb is rate limiting requests"),
-        "{}",
-        stderr_of(&out)
-    );
+    whoami(&rx, FAKE_KEY)
+        .status(7)
+        .stderr_starts_with(format!(
+            "{asking}error: Honeycomb is rate limiting requests"
+        ))
+        .run();
 
     // A listener that accepts and never answers: bounded by --timeout.
     rx.mode("honeycomb", "hang");
     let start = Instant::now();
-    let out = whoami(&rx, FAKE_KEY, &["--timeout", "1"]);
-    assert_eq!(out.status.code(), Some(8));
+    whoami(&rx, FAKE_KEY)
+        .args(["--timeout", "1"])
+        .status(8)
+        .stderr_contains("within 1 s")
+        .run();
     assert!(
         start.elapsed() < Duration::from_secs(5),
         "took {:?}",
         start.elapsed()
     );
-    assert!(
-        stderr_of(&out).contains("within 1 s"),
-        "{}",
-        stderr_of(&out)
-    );
     rx.mode("honeycomb", "normal");
 
-    let out = cruddur()
-        .args([
-            "honeycomb",
-            "whoami",
-            "--api-endpoint",
-            "http://127.0.0.1:1",
-        ])
-        .env("HONEYCOMB_API_KEY", FAKE_KEY)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(8));
-    assert!(
-        stderr_of(&out).contains("cannot reach http://127.0.0.1:1: "),
-        "{}",
-        stderr_of(&out)
-    );
+    Run::new([
+        "honeycomb",
+        "whoami",
+        "--api-endpoint",
+        "http://127.0.0.1:1",
+    ])
+    .env("HONEYCOMB_API_KEY", FAKE_KEY)
+    .status(8)
+    .stderr_contains("cannot reach http://127.0.0.1:1: ")
+    .run();
 }
 
 #[test]
 fn whoami_checks_the_shape_before_any_call() {
     let rx = receivers();
-    let out = whoami(&rx, &FAKE_KEY[..63], &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        stderr_of(&out),
-        "error: HONEYCOMB_API_KEY (hcai…g5a8) is not a Honeycomb key: an environment ingest key is 64 characters long, this one 63 (cut short or pasted twice?)\n"
-    );
-    let out = whoami(&rx, &format!("\"{FAKE_KEY}\""), &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("wrapped in quotes"));
+    whoami(&rx, &FAKE_KEY[..63])
+        .status(2)
+        .stderr("error: HONEYCOMB_API_KEY (hcai…g5a8) is not a Honeycomb key: an environment ingest key is 64 characters long, this one 63 (cut short or pasted twice?)\n")
+        .run();
+    whoami(&rx, &format!("\"{FAKE_KEY}\""))
+        .status(2)
+        .stderr_contains("wrapped in quotes")
+        .run();
     assert!(
         rx.received()["honeycomb_auth_calls"]
             .as_array()
@@ -136,10 +128,10 @@ fn whoami_checks_the_shape_before_any_call() {
         "no call was made"
     );
 
-    let out = cruddur().args(["honeycomb", "whoami"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    assert!(stderr_of(&out)
-        .starts_with("error: no Honeycomb key: pass --api-key or set HONEYCOMB_API_KEY"));
+    Run::new(["honeycomb", "whoami"])
+        .status(4)
+        .stderr_starts_with("error: no Honeycomb key: pass --api-key or set HONEYCOMB_API_KEY")
+        .run();
 }
 
 #[test]
@@ -151,25 +143,16 @@ fn whoami_reads_the_expected_environment_from_the_manifest() {
         dir.path(),
         &["--yes", "--honeycomb-environment", "bootcamp"],
     );
-    let out = cruddur()
+    whoami(&rx, FAKE_KEY)
         .current_dir(dir.path())
-        .args(["honeycomb", "whoami", "--api-endpoint", &rx.http])
-        .env("HONEYCOMB_API_KEY", FAKE_KEY)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+        .status(6)
+        .run();
 }
 
 #[test]
 fn rollbar_test_posts_hello_world() {
     let rx = receivers();
-    let endpoint = format!("{}/api/1/", rx.http);
-    let out = cruddur()
-        .args(["rollbar", "test", "--endpoint", &endpoint])
-        .env("ROLLBAR_ACCESS_TOKEN", FAKE_TOKEN)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = rollbar(&rx).env("ROLLBAR_ACCESS_TOKEN", FAKE_TOKEN).run();
     let items = rx.received()["rollbar_items"].clone();
     let uuid = stdout_of(&out)
         .lines()
@@ -184,62 +167,32 @@ fn rollbar_test_posts_hello_world() {
     );
     assert_eq!(items[0]["body"]["data"]["level"], "warning");
 
-    let bad = "bad56789abcdef0123456789abcdef01";
-    let out = cruddur()
-        .args(["rollbar", "test", "--endpoint", &endpoint, "--token", bad])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(5));
-    assert_eq!(
-        stderr_of(&out),
-        "error: Rollbar does not know the token bad5…ef01: access token not found: bad5…ef01\n\
-         hint: copy the post_server_item token again (Rollbar -> Project settings -> Project Access Tokens)\n",
-        "Rollbar's echo of the token is masked too"
-    );
-    let client = "c11e0789abcdef0123456789abcdef01";
-    let out = cruddur()
-        .args([
-            "rollbar",
-            "test",
-            "--endpoint",
-            &endpoint,
-            "--token",
-            client,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(5));
-    assert!(
-        stderr_of(&out).contains("cannot post server items: insufficient privileges"),
-        "{}",
-        stderr_of(&out)
-    );
-    assert!(
-        stderr_of(&out).contains("hint: a backend needs the post_server_item token"),
-        "{}",
-        stderr_of(&out)
-    );
+    // Rollbar's echo of the token is masked too.
+    rollbar(&rx)
+        .args(["--token", "bad56789abcdef0123456789abcdef01"])
+        .status(5)
+        .stderr(format!(
+            "posting a test item to {}/api/1/...\n\
+             error: Rollbar does not know the token bad5…ef01: access token not found: bad5…ef01\n\
+             hint: copy the post_server_item token again (Rollbar -> Project settings -> Project Access Tokens)\n",
+            rx.http
+        ))
+        .run();
+    rollbar(&rx)
+        .args(["--token", "c11e0789abcdef0123456789abcdef01"])
+        .status(5)
+        .stderr_contains("cannot post server items: insufficient privileges")
+        .stderr_contains("hint: a backend needs the post_server_item token")
+        .run();
 
     rx.mode("rollbar", "rate_limited");
-    let out = cruddur()
-        .args([
-            "rollbar",
-            "test",
-            "--endpoint",
-            &endpoint,
-            "--token",
-            FAKE_TOKEN,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(7));
+    rollbar(&rx).args(["--token", FAKE_TOKEN]).status(7).run();
 
-    let out = cruddur()
-        .args(["rollbar", "test", "--endpoint", &endpoint, "--token", "abc"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stderr_of(&out), "error: --token (****) is not a Rollbar token: Rollbar access tokens are 32 hexadecimal characters; this one is 3 characters\n");
+    rollbar(&rx)
+        .args(["--token", "abc"])
+        .status(2)
+        .stderr("error: --token (****) is not a Rollbar token: Rollbar access tokens are 32 hexadecimal characters; this one is 3 characters\n")
+        .run();
 }
 
 #[test]
@@ -253,24 +206,16 @@ fn whoami_with_a_management_key() {
         &format!("{}/_fake/honeycomb/keys", rx.http),
         &body.to_string(),
     );
-    let out = whoami(
-        &rx,
-        &format!("{id}:fake-secret"),
-        &["--expect-environment", "bootcamp"],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let text = stdout_of(&out);
-    assert!(text.contains("(management key, US)"), "{text}");
-    assert!(text.contains("team         Cruddur (cruddur)\n"), "{text}");
-    assert!(
-        text.contains(
-            "environment  (a management key belongs to the team, not to an environment)\n"
-        ),
-        "{text}"
-    );
-    assert!(text.contains("permissions  api-keys:read\n"), "{text}");
-    assert!(!text.contains("fake-secret"), "{text}");
-    let out = whoami(&rx, &format!("{id}:wrong"), &[]);
-    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    whoami(&rx, &format!("{id}:fake-secret"))
+        .args(["--expect-environment", "bootcamp"])
+        .stdout_contains("(management key, US)")
+        .stdout_contains("team         Cruddur (cruddur)\n")
+        .stdout_contains(
+            "environment  (a management key belongs to the team, not to an environment)\n",
+        )
+        .stdout_contains("permissions  api-keys:read\n")
+        .stdout_lacks("fake-secret")
+        .run();
+    whoami(&rx, &format!("{id}:wrong")).status(5).run();
     assert_eq!(rx.received()["honeycomb_auth_calls"][0]["path"], "/2/auth");
 }

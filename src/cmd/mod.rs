@@ -1,10 +1,13 @@
 //! One module per top-level command: its flags and its `run`.
 
+pub mod completions;
 pub mod doctor;
+pub mod down;
 pub mod env;
+pub mod honeycomb;
 pub mod init;
-pub mod keys;
 pub mod logs;
+pub mod rollbar;
 pub mod up;
 pub mod xray;
 
@@ -34,4 +37,18 @@ pub fn confirm_write(yes: bool, command: &str, prompt: &str) -> Result<(), Failu
         true => Ok(()),
         false => Err(Failure::not_confirmed("nothing was written")),
     }
+}
+
+/// Whether there is a terminal to ask on.
+pub fn on_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// A yes/no question on the terminal, no by default.
+pub fn ask(question: &str) -> Result<bool, Failure> {
+    dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| Failure::failed(format!("cannot read the answer: {e}")))
 }

@@ -298,7 +298,9 @@ mod tests {
             include_str!("checks/environment.rs"),
             include_str!("checks/files.rs"),
             include_str!("checks/security.rs"),
-            include_str!("checks/services.rs"),
+            include_str!("checks/honeycomb.rs"),
+            include_str!("checks/aws.rs"),
+            include_str!("checks/rollbar.rs"),
             include_str!("checks/spending.rs"),
         ];
         let subcommands: Vec<String> = crate::cli::Cli::command()

@@ -5,22 +5,24 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::aws::{self, AwsArgs};
+use crate::doctor::checks;
 use crate::doctor::workspace::Workspace;
-use crate::error::{Exit, Failure};
+use crate::error::{About, Exit, Failure};
 use crate::group::Group;
-use crate::honeycomb::{self, Auth, AuthError};
+use crate::honeycomb::{self, Auth};
+use crate::http::Wording;
 use crate::log_group::LogGroup;
 use crate::logs::Logs;
-use crate::rollbar::{self, PostError};
+use crate::rollbar;
 use crate::sampling_rule::SamplingRuleRecord;
-use crate::secret::mask;
 use crate::xray::Xray;
 
-/// What a probe found: not asked (and why), an answer, or a failure explained in one line.
-#[derive(Debug, Clone)]
+/// What a probe found: not asked (and why), an answer, or the failure as the service's own
+/// explanation gives it (its exit kind, and its message in one line).
+#[derive(Debug)]
 pub enum Probe<T> {
     NotRun(String),
-    Failed(String),
+    Failed(Failure),
     Found(T),
 }
 
@@ -65,35 +67,44 @@ pub struct Options {
 async fn bounded<T>(
     timeout: Duration,
     what: &str,
-    work: impl Future<Output = Result<T, String>>,
+    work: impl Future<Output = Result<T, Failure>>,
 ) -> Probe<T> {
     match tokio::time::timeout(timeout, work).await {
         Ok(Ok(found)) => Probe::Found(found),
-        Ok(Err(why)) => Probe::Failed(why),
-        Err(_) => Probe::Failed(format!(
-            "{what}: no answer within {} s",
-            timeout.as_secs_f64()
-        )),
+        Ok(Err(failure)) => Probe::Failed(failure),
+        Err(_) => Probe::Failed(no_answer(what, timeout)),
     }
+}
+
+/// `what` gave no answer within doctor's `--timeout`.
+fn no_answer(what: &str, timeout: Duration) -> Failure {
+    Failure::new(
+        Exit::Unreachable,
+        format!("{what}: no answer within {} s", timeout.as_secs_f64()),
+    )
 }
 
 /// A failure to reach AWS at all: a setup problem (no region or credentials) is reported once, by
 /// the check it belongs to; the other AWS checks point there instead of repeating it.
 fn setup_failure<T>(f: Failure, is_sts: bool) -> Probe<T> {
-    let setup = matches!(f.exit, Exit::Setup | Exit::BadInput);
-    if setup && f.message.contains("region") {
-        Probe::NotRun(format!(
-            "needs a valid AWS region (see env.aws-region): {}",
+    match f.exit {
+        Exit::Setup | Exit::BadInput if names_the_region(&f) => Probe::NotRun(format!(
+            "needs a valid AWS region (see {}): {}",
+            checks::ENV_AWS_REGION,
             f.message
-        ))
-    } else if setup && !is_sts {
-        Probe::NotRun(format!(
-            "needs working AWS credentials (see aws.credentials): {}",
+        )),
+        Exit::Setup | Exit::BadInput if !is_sts => Probe::NotRun(format!(
+            "needs working AWS credentials (see {}): {}",
+            checks::aws::CREDENTIALS,
             f.message
-        ))
-    } else {
-        Probe::Failed(f.message)
+        )),
+        _ => Probe::Failed(f),
     }
+}
+
+/// Whether an AWS setup failure is about the region: none set, or a name that is not one.
+fn names_the_region(f: &Failure) -> bool {
+    f.about == Some(About::Region)
 }
 
 pub async fn gather(w: &Workspace, o: &Options) -> Probes {
@@ -112,17 +123,7 @@ pub async fn gather(w: &Workspace, o: &Options) -> Probes {
         bounded(o.timeout, &format!("Honeycomb ({api})"), async {
             honeycomb::whoami(&api, key, shape, o.timeout)
                 .await
-                .map_err(|e| match e {
-                    AuthError::Rejected(m) => {
-                        format!("Honeycomb does not accept {}: {m}", mask(key))
-                    }
-                    AuthError::RateLimited => "Honeycomb is rate limiting requests".into(),
-                    AuthError::TimedOut(t) => {
-                        format!("no answer from {api} within {} s", t.as_secs_f64())
-                    }
-                    AuthError::Unreachable(why) => format!("cannot reach {api}: {why}"),
-                    AuthError::Unexpected(why) => format!("unexpected answer from {api}: {why}"),
-                })
+                .map_err(|e| e.failure(&api, key, Wording::Doctor))
         })
         .await
     };
@@ -134,10 +135,7 @@ pub async fn gather(w: &Workspace, o: &Options) -> Probes {
         match tokio::time::timeout(o.timeout, aws::caller_identity(&o.aws)).await {
             Ok(Ok(found)) => Probe::Found(found),
             Ok(Err(f)) => setup_failure(f, true),
-            Err(_) => Probe::Failed(format!(
-                "AWS STS: no answer within {} s",
-                o.timeout.as_secs_f64()
-            )),
+            Err(_) => Probe::Failed(no_answer("AWS STS", o.timeout)),
         }
     };
     let xray = async {
@@ -149,8 +147,8 @@ pub async fn gather(w: &Workspace, o: &Options) -> Probes {
             Err(f) => return setup_failure(f, false),
         };
         bounded(o.timeout, "AWS X-Ray", async {
-            let groups = xray.groups().await.map_err(|f| f.message)?;
-            let rules = xray.sampling_rules().await.map_err(|f| f.message)?;
+            let groups = xray.groups().await?;
+            let rules = xray.sampling_rules().await?;
             Ok(XrayState { groups, rules })
         })
         .await
@@ -163,11 +161,11 @@ pub async fn gather(w: &Workspace, o: &Options) -> Probes {
             Ok(l) => l,
             Err(f) => return setup_failure(f, false),
         };
-        bounded(o.timeout, "CloudWatch Logs", async {
-            logs.find(&m.cloudwatch.log_group)
-                .await
-                .map_err(|f| f.message)
-        })
+        bounded(
+            o.timeout,
+            "CloudWatch Logs",
+            logs.find(&m.cloudwatch.log_group),
+        )
         .await
     };
     let rollbar = async {
@@ -184,19 +182,7 @@ pub async fn gather(w: &Workspace, o: &Options) -> Probes {
         bounded(o.timeout, "Rollbar", async {
             rollbar::post_hello(&endpoint, token, "development", o.timeout)
                 .await
-                .map_err(|e| match e {
-                    PostError::UnknownToken(m) => format!("Rollbar does not know the token: {m}"),
-                    PostError::WrongScope(m) => format!("the token cannot post server items: {m}"),
-                    PostError::Rejected(m) => format!("Rollbar rejected the item: {m}"),
-                    PostError::RateLimited => "Rollbar is rate limiting this project".into(),
-                    PostError::TimedOut(t) => {
-                        format!("no answer from {endpoint} within {} s", t.as_secs_f64())
-                    }
-                    PostError::Unreachable(why) => format!("cannot reach {endpoint}: {why}"),
-                    PostError::Unexpected(why) => {
-                        format!("unexpected answer from {endpoint}: {why}")
-                    }
-                })
+                .map_err(|e| e.failure(&endpoint, token, Wording::Doctor))
         })
         .await
     };
