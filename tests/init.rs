@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use crate::support::{cruddur, repo, stderr_of, stdout_of, venv_bin};
+use crate::support::{repo, stderr_of, stdout_of, venv_bin, Run};
 
 /// Answer sets every check runs over: (name, flags).
 pub const ANSWER_SETS: &[(&str, &[&str])] = &[
@@ -61,19 +61,14 @@ pub const ANSWER_SETS: &[(&str, &[&str])] = &[
     ),
 ];
 
-pub fn init(dir: &Path, flags: &[&str]) -> std::process::Output {
-    cruddur().arg("init").arg(dir).args(flags).output().unwrap()
+/// `init DIR FLAGS`, to run with its expectations.
+pub fn init(dir: &Path, flags: &[&str]) -> Run {
+    Run::new(["init"]).arg(dir).args(flags)
 }
 
+/// Standard output of `init DIR FLAGS`, which must succeed.
 pub fn init_ok(dir: &Path, flags: &[&str]) -> String {
-    let out = init(dir, flags);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "init {flags:?}: {}",
-        stderr_of(&out)
-    );
-    stdout_of(&out)
+    stdout_of(&init(dir, flags).run())
 }
 
 /// Every file under `dir`, relative, sorted.
@@ -203,10 +198,11 @@ fn every_answer_set_writes_valid_files() {
 fn yes_in_a_fresh_folder_then_rerun_changes_nothing() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("demo");
-    let out = init_ok(&dir, &["--yes"]);
-    assert!(out.contains("created    backend-flask/app.py"), "{out}");
-    assert!(out.contains("next:\n  1. cd "), "{out}");
-    assert!(out.contains("  2. cruddur-obs env local "), "{out}");
+    init(&dir, &["--yes"])
+        .stdout_contains("created    backend-flask/app.py")
+        .stdout_contains("next:\n  1. cd ")
+        .stdout_contains("  2. cruddur-obs env dotenv ")
+        .run();
     let manifest = read(&dir, "cruddur-obs.toml");
     assert!(
         manifest.contains("host = \"local\"\nregion = \"us-east-1\""),
@@ -217,14 +213,12 @@ fn yes_in_a_fresh_folder_then_rerun_changes_nothing() {
         .map(|f| (f.clone(), read(&dir, &f)))
         .collect();
 
-    let out = init_ok(&dir, &["--yes"]);
-    assert_eq!(
-        out,
-        format!(
+    init(&dir, &["--yes"])
+        .stdout(format!(
             "{} is already as init would write it: nothing changed\n",
             dir.display()
-        )
-    );
+        ))
+        .run();
     let after: Vec<(String, String)> = files(&dir)
         .into_iter()
         .map(|f| (f.clone(), read(&dir, &f)))
@@ -232,88 +226,70 @@ fn yes_in_a_fresh_folder_then_rerun_changes_nothing() {
     assert_eq!(before, after);
 
     // The manifest's answers are the defaults of the next run: no flags needed.
-    let out = cruddur().arg("init").arg(&dir).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    init(&dir, &[]).run();
 }
 
 #[test]
 fn without_a_terminal_it_names_the_flag() {
     let dir = tempfile::tempdir().unwrap();
-    let out = cruddur()
-        .arg("init")
-        .arg(dir.path())
+    init(dir.path(), &[])
         .env_remove("AWS_REGION")
         .env_remove("AWS_DEFAULT_REGION")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        stderr_of(&out),
-        "error: init needs where the workspace runs, and there is no terminal to ask on\n\
-         hint: pass --host gitpod|codespaces|local, or --yes to take the detected or default answers\n"
-    );
-    let out = cruddur()
-        .arg("init")
-        .arg(dir.path())
-        .args(["--host", "local"])
+        .status(2)
+        .stderr(
+            "error: init needs where the workspace runs, and there is no terminal to ask on\n\
+             hint: pass --host gitpod|codespaces|local, or --yes to take the detected or default answers\n",
+        )
+        .run();
+    init(dir.path(), &["--host", "local"])
         .env_remove("AWS_REGION")
         .env_remove("AWS_DEFAULT_REGION")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr_of(&out).contains("hint: pass --region REGION"),
-        "{}",
-        stderr_of(&out)
-    );
+        .status(2)
+        .stderr_contains("hint: pass --region REGION")
+        .run();
     assert!(files(dir.path()).is_empty(), "nothing written");
 
     // The host is detected from the workspace's own variables.
-    let out = cruddur()
-        .arg("init")
-        .arg(dir.path())
+    init(dir.path(), &[])
         .env("GITPOD_WORKSPACE_ID", "abc")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        .run();
     assert!(read(dir.path(), "cruddur-obs.toml").contains("host = \"gitpod\""));
 }
 
 #[test]
 fn bad_answers_are_refused_before_writing() {
     let dir = tempfile::tempdir().unwrap();
-    let out = init(
-        dir.path(),
-        &[
-            "--yes",
-            "--sampling-rate",
-            "2",
-            "--retention-in-days",
-            "10",
-            "--region",
-            "can-central-1",
-            "--log-group",
-            "aws/x",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
-    for expected in [
+    [
         "--sampling-rate: 2 is out of range; allowed: a number from 0 to 1",
         "--retention-in-days: 10 is not a retention period CloudWatch Logs accepts (nearest: 7 or 14)",
         "--region: \"can-central-1\" is not an AWS region; allowed: an AWS region; did you mean \"ca-central-1\"?",
         "--log-group: names starting with \"aws/\" are reserved",
-    ] {
-        assert!(err.contains(expected), "missing {expected:?} in\n{err}");
-    }
+    ]
+    .into_iter()
+    .fold(
+        init(
+            dir.path(),
+            &[
+                "--yes",
+                "--sampling-rate",
+                "2",
+                "--retention-in-days",
+                "10",
+                "--region",
+                "can-central-1",
+                "--log-group",
+                "aws/x",
+            ],
+        )
+        .status(2),
+        Run::stderr_contains,
+    )
+    .run();
     assert!(files(dir.path()).is_empty());
-    let out = init(dir.path(), &["--yes", "--host", "mars"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr_of(&out).contains("[possible values: gitpod, codespaces, local]"),
-        "{}",
-        stderr_of(&out)
-    );
+    init(dir.path(), &["--yes", "--host", "mars"])
+        .status(2)
+        .stderr_contains("[possible values: gitpod, codespaces, local]")
+        .run();
 }
 
 #[test]
@@ -325,22 +301,16 @@ fn bad_manifest_names_file_and_line() {
         .unwrap()
         .replace("fixed_rate = 0.1", "fixedRate = 0.1");
     std::fs::write(&path, text).unwrap();
-    let out = init(dir.path(), &["--yes"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
-    assert!(
-        err.starts_with(&format!(
+    init(dir.path(), &["--yes"])
+        .status(2)
+        .stderr_starts_with(format!(
             "error: {}:20:1: fixedRate: unknown field \"fixedRate\"; did you mean \"fixed_rate\"?",
             path.display()
-        )),
-        "{err}"
-    );
-    assert!(
-        err.contains(
-            "hint: allowed fields here: enabled, group, sampling_rule, fixed_rate, reservoir_size"
-        ),
-        "{err}"
-    );
+        ))
+        .stderr_contains(
+            "hint: allowed fields here: enabled, group, sampling_rule, fixed_rate, reservoir_size",
+        )
+        .run();
 }
 
 #[test]
@@ -356,13 +326,12 @@ fn user_changes_are_never_replaced_without_force() {
     std::fs::remove_file(dir.path().join(".env.example")).unwrap();
 
     // A different answer changes the manifest too: two conflicts, and nothing written at all.
-    let out = init(dir.path(), &["--yes", "--sampling-rate", "0.2"]);
-    assert_eq!(out.status.code(), Some(3));
+    let out = init(dir.path(), &["--yes", "--sampling-rate", "0.2"])
+        .status(3)
+        .stderr_contains(" files already exist with other content; nothing was written:\n")
+        .stderr_contains("hint: re-run with --force to replace them")
+        .run();
     let err = stderr_of(&out);
-    assert!(
-        err.contains(" files already exist with other content; nothing was written:\n"),
-        "{err}"
-    );
     for f in [
         "cruddur-obs.toml",
         "backend-flask/app.py",
@@ -373,39 +342,27 @@ fn user_changes_are_never_replaced_without_force() {
             "{f} in {err}"
         );
     }
-    assert!(
-        err.contains("hint: re-run with --force to replace them"),
-        "{err}"
-    );
     assert_eq!(std::fs::read_to_string(&app).unwrap(), mine);
     assert!(
         !dir.path().join(".env.example").exists(),
         "all or nothing: not even a missing file is written"
     );
 
-    let out = init(
+    init(
         dir.path(),
         &["--yes", "--sampling-rate", "0.2", "--dry-run"],
-    );
-    assert_eq!(out.status.code(), Some(3));
-    let plan = stdout_of(&out);
-    assert!(
-        plan.contains(&format!(
-            "{:30} backend-flask/app.py\n",
-            "conflict (needs --force)"
-        )),
-        "{plan}"
-    );
-    assert!(
-        plan.contains(&format!("{:30} .env.example\n", "would create")),
-        "{plan}"
-    );
+    )
+    .status(3)
+    .stdout_contains(format!(
+        "{:30} backend-flask/app.py\n",
+        "conflict (needs --force)"
+    ))
+    .stdout_contains(format!("{:30} .env.example\n", "would create"))
+    .run();
 
-    let out = init_ok(dir.path(), &["--yes", "--sampling-rate", "0.2", "--force"]);
-    assert!(
-        out.contains("replaced   backend-flask/app.py (old copy: backend-flask/app.py.bak)"),
-        "{out}"
-    );
+    init(dir.path(), &["--yes", "--sampling-rate", "0.2", "--force"])
+        .stdout_contains("replaced   backend-flask/app.py (old copy: backend-flask/app.py.bak)")
+        .run();
     assert_eq!(read(dir.path(), "backend-flask/app.py.bak"), mine);
     assert!(read(dir.path(), "aws/json/xray.json").contains("\"FixedRate\": 0.2,"));
     assert!(dir.path().join(".env.example").exists());
@@ -415,24 +372,17 @@ fn user_changes_are_never_replaced_without_force() {
 fn dry_run_writes_nothing() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("new");
-    let out = init_ok(&dir, &["--yes", "--dry-run"]);
-    assert!(
-        out.contains(&format!("{:30} cruddur-obs.toml\n", "would create")),
-        "{out}"
-    );
+    init(&dir, &["--yes", "--dry-run"])
+        .stdout_contains(format!("{:30} cruddur-obs.toml\n", "would create"))
+        .run();
     assert!(!dir.exists(), "not even the folder");
-    let out = cruddur()
-        .arg("init")
-        .arg(&dir)
-        .args(["--yes", "--dry-run", "--output", "json"])
-        .output()
-        .unwrap();
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(plan["dry_run"], true);
-    assert_eq!(
-        plan["files"][0],
-        serde_json::json!({"path": "cruddur-obs.toml", "action": "create"})
-    );
+    init(&dir, &["--yes", "--dry-run", "--output", "json"])
+        .stdout_json(|plan: &serde_json::Value| {
+            plan["dry_run"] == true
+                && plan["files"][0]
+                    == serde_json::json!({"path": "cruddur-obs.toml", "action": "create"})
+        })
+        .run();
 }
 
 #[test]
@@ -441,15 +391,13 @@ fn a_users_compose_file_gets_an_override_and_stays_as_it_was() {
     let users = "services:\n  backend-flask:\n    build: ./backend-flask\n    ports: [\"4567:4567\"]\n    environment:\n      MY_SETTING: \"kept\"\n  frontend-react-js:\n    image: node:18\n    ports: [\"3000:3000\"]\n";
     std::fs::write(dir.path().join("docker-compose.yml"), users).unwrap();
     std::fs::write(dir.path().join(".gitignore"), "node_modules\n").unwrap();
-    let out = init_ok(
+    init(
         dir.path(),
         &["--yes", "--host", "gitpod", "--frontend-collector"],
-    );
-    assert!(
-        out.contains("created    docker-compose.override.yml"),
-        "{out}"
-    );
-    assert!(out.contains("updated    .gitignore (added lines)"), "{out}");
+    )
+    .stdout_contains("created    docker-compose.override.yml")
+    .stdout_contains("updated    .gitignore (added lines)")
+    .run();
     assert_eq!(
         read(dir.path(), "docker-compose.yml"),
         users,
@@ -490,17 +438,14 @@ fn an_invalid_user_compose_file_is_named() {
         "services:\n  backend-flask:\n   build: .\n  bad: [\n",
     )
     .unwrap();
-    let out = init(dir.path(), &["--yes"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
-    assert!(
-        err.starts_with(&format!(
+    init(dir.path(), &["--yes"])
+        .status(2)
+        .stderr_starts_with(format!(
             "error: {}:",
             dir.path().join("docker-compose.yml").display()
-        )),
-        "{err}"
-    );
-    assert!(err.contains("this compose file is not valid YAML"), "{err}");
+        ))
+        .stderr_contains("this compose file is not valid YAML")
+        .run();
     assert_eq!(files(dir.path()), ["docker-compose.yml"]);
 }
 

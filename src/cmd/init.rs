@@ -331,13 +331,25 @@ pub fn run(a: InitArgs) -> Result<Exit, Failure> {
 
 /// The commands to run next, from where the user stands.
 fn print_next_steps(dir: &std::path::Path, m: &Manifest) {
+    println!("\nnext:");
+    for (i, s) in next_steps(dir, m).iter().enumerate() {
+        println!("  {}. {s}", i + 1);
+    }
+}
+
+/// What to do after init, from where the user stands: each line a command and what it is for.
+fn next_steps(dir: &std::path::Path, m: &Manifest) -> Vec<String> {
     let mut steps = Vec::new();
     if dir != std::path::Path::new(".") {
         steps.push(format!("cd {}", shell_quote(&dir.display().to_string())));
     }
+    // `env` prints for a target: the host's own, or a .env file when working locally.
+    let target = match m.workspace.host {
+        crate::manifest::Host::Local => "dotenv",
+        host => host.name(),
+    };
     steps.push(format!(
-        "cruddur-obs env {}        # the variables to set, and how",
-        m.workspace.host.name()
+        "cruddur-obs env {target}        # the variables to set, and how"
     ));
     if m.xray.enabled || m.cloudwatch.enabled {
         steps
@@ -348,10 +360,7 @@ fn print_next_steps(dir: &std::path::Path, m: &Manifest) {
         "docker compose up             # or: cd backend-flask && flask --app app run --port 4567"
             .into(),
     );
-    println!("\nnext:");
-    for (i, s) in steps.iter().enumerate() {
-        println!("  {}. {s}", i + 1);
-    }
+    steps
 }
 
 /// A path as a shell word.
@@ -456,6 +465,36 @@ fn show_plan(plan: &instrument::Plan) {
         if let (instrument::Action::Edit, Some(c)) = (f.action, &f.change) {
             println!();
             print!("{}", c.diff());
+        }
+    }
+}
+
+#[cfg(test)]
+mod next_steps_tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::manifest::Host;
+
+    /// Every cruddur-obs command in the next steps parses, for every host.
+    #[test]
+    fn every_next_step_command_parses() {
+        for host in [Host::Gitpod, Host::Codespaces, Host::Local] {
+            let mut m = Manifest::default();
+            m.workspace.host = host;
+            let steps = next_steps(std::path::Path::new("my demo"), &m);
+            assert_eq!(steps[0], "cd 'my demo'");
+            let commands: Vec<&String> = steps
+                .iter()
+                .filter(|s| s.starts_with("cruddur-obs "))
+                .collect();
+            assert_eq!(commands.len(), 3, "{steps:?}");
+            for c in commands {
+                let line = c.split('#').next().unwrap_or("");
+                if let Err(e) = crate::cli::Cli::try_parse_from(line.split_whitespace()) {
+                    panic!("{host:?}: `{line}` does not parse: {e}");
+                }
+            }
         }
     }
 }
