@@ -244,3 +244,190 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod prop {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+    // The module of strategies, named plainly: `super::*` also brings this module's own name.
+    use proptest::prelude::prop;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::group::CreateGroupInput;
+    use crate::sampling_rule::{CreateSamplingRuleInput, UpdateSamplingRuleInput};
+    use crate::validate::Problems;
+
+    /// Cases per property: PROPTEST_CASES when set, else 12,000 (10 properties: 120,000 in all).
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(12_000);
+        ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(cases)
+        }
+    }
+
+    const ORIGIN: &str = "in\u{e9}.json";
+
+    const RULE: &str = include_str!("../aws/json/xray.json");
+
+    const GROUP: &str = r#"{"GroupName": "Cruddur", "FilterExpression": "service(\"backend-flask\")",
+        "InsightsConfiguration": {"InsightsEnabled": true}, "Tags": [{"Key": "project", "Value": "cruddur"}]}"#;
+
+    /// Field names of every input, near-misses of them, and odd ones.
+    const FIELDS: &[&str] = &[
+        "SamplingRule",
+        "SamplingRuleUpdate",
+        "RuleName",
+        "RuleARN",
+        "ResourceARN",
+        "Priority",
+        "FixedRate",
+        "ReservoirSize",
+        "ServiceName",
+        "ServiceType",
+        "Host",
+        "HTTPMethod",
+        "URLPath",
+        "Version",
+        "Attributes",
+        "SamplingRateBoost",
+        "MaxRate",
+        "CooldownWindowMinutes",
+        "Tags",
+        "Key",
+        "Value",
+        "GroupName",
+        "FilterExpression",
+        "InsightsConfiguration",
+        "InsightsEnabled",
+        "NotificationsEnabled",
+        "fixedRate",
+        "FixedRat\u{e9}",
+        "\u{f1}",
+        "",
+        "a`b",
+        " at line 1 column 2",
+        "\u{1b}[31m",
+    ];
+
+    /// Every input read from `text` must parse, or fail with a message naming where; a parsed
+    /// one must validate, or fail with a message.
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        let input = JsonInput::inline(ORIGIN, text);
+        fn explained<T>(r: Result<T, Failure>) -> Result<Option<T>, TestCaseError> {
+            match r {
+                Ok(v) => Ok(Some(v)),
+                Err(f) => {
+                    prop_assert!(f.message.starts_with(ORIGIN), "{}", f.message);
+                    prop_assert!(f.message.len() > ORIGIN.len() + 2, "{}", f.message);
+                    Ok(None)
+                }
+            }
+        }
+        fn valid(p: Problems) -> Result<(), TestCaseError> {
+            if let Err(f) = p.into_result(ORIGIN) {
+                prop_assert!(!f.message.trim().is_empty());
+            }
+            Ok(())
+        }
+        if let Some(rule) = explained(input.parse::<CreateSamplingRuleInput>())? {
+            valid(rule.validate())?;
+        }
+        if let Some(update) = explained(input.parse::<UpdateSamplingRuleInput>())? {
+            valid(update.sampling_rule_update.validate())?;
+        }
+        if let Some(group) = explained(input.parse::<CreateGroupInput>())? {
+            valid(group.validate())?;
+        }
+        if let Some(tags) = explained(input.parse::<BTreeMap<String, String>>())? {
+            let mut p = Problems::new();
+            crate::tags::validate("--tags", &tags, true, &mut p);
+            valid(p)?;
+        }
+        Ok(())
+    }
+
+    /// Text: anything, and text that starts like each input.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "\\{\"SamplingRule\": .{0,200}\\}",
+            "\\{\"SamplingRuleUpdate\": \\{.{0,100}\\}\\}",
+            "\\{\"GroupName\": .{0,100}\\}",
+            "[ \n]*[\\[{\"].{0,40}",
+        ]
+    }
+
+    /// JSON documents built from the inputs' field names with values of every type.
+    fn document() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            prop_oneof![Just(-1.0), Just(0.5), Just(1.5), Just(1e300)].prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+            ".{0,40}".prop_map(Value::from),
+        ];
+        let value = leaf.prop_recursive(4, 48, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((prop::sample::select(FIELDS), inner), 0..8).prop_map(
+                    |fields| Value::Object(
+                        fields
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect()
+                    )
+                ),
+            ]
+        });
+        value.prop_map(|v| v.to_string())
+    }
+
+    /// The shipped rule or a full group with one character put in, taken out, or the text cut.
+    fn mutated() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(vec![RULE, GROUP]),
+            any::<prop::sample::Index>(),
+            prop_oneof![Just(None), any::<char>().prop_map(Some)],
+            any::<bool>(),
+        )
+            .prop_map(|(base, at, put, cut)| {
+                let mut chars: Vec<char> = base.chars().collect();
+                let i = at.index(chars.len());
+                match put {
+                    Some(c) => chars.insert(i, c),
+                    None if cut => chars.truncate(i),
+                    None => {
+                        chars.remove(i);
+                    }
+                }
+                chars.into_iter().collect()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn json_text_never_panics(text in text()) {
+            check(&text)?;
+        }
+
+        #[test]
+        fn json_documents_never_panic(text in document()) {
+            check(&text)?;
+        }
+
+        #[test]
+        fn edited_inputs_never_panic(text in mutated()) {
+            check(&text)?;
+        }
+    }
+}

@@ -226,9 +226,9 @@ impl Manifest {
     }
 }
 
-/// 1-based line and column of a byte offset.
+/// 1-based line and column of a byte offset (one inside a character counts as that character).
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let before = &text[..text.floor_char_boundary(offset)];
     let line = before.matches('\n').count() + 1;
     let column = before
         .rsplit('\n')
@@ -283,5 +283,126 @@ mod tests {
             "{}",
             e.message
         );
+    }
+}
+
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+    // The module of strategies, named plainly: `super::*` also brings this module's own name.
+    use proptest::prelude::prop;
+
+    use super::*;
+
+    /// Cases per property: PROPTEST_CASES when set, else 12,000 (10 properties: 120,000 in all).
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(12_000);
+        ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(cases)
+        }
+    }
+
+    /// A TOML value: strings with any characters (quoted, escaped or raw), numbers, booleans.
+    fn toml_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+            "[a-z\u{e9}\u{f1}\u{1f600}-]{0,12}".prop_map(|s| format!("\"{s}\"")),
+            ".{0,20}",
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|n| format!("{n:?}")),
+            Just("true".to_string()),
+            Just("nan".to_string()),
+            Just("[]".to_string()),
+        ]
+    }
+
+    /// Manifest text: anything, TOML-ish lines, and the default manifest with one value
+    /// replaced or one character put in, taken out, or the text cut there.
+    fn text() -> impl Strategy<Value = String> {
+        let default = Manifest::default().to_toml();
+        let lines: Vec<String> = default.lines().map(str::to_string).collect();
+        let replaced =
+            (prop::sample::select(lines.clone()), toml_value()).prop_map(move |(line, value)| {
+                match line.split_once(" = ") {
+                    Some((key, _)) => lines
+                        .iter()
+                        .map(|l| {
+                            if *l == line {
+                                format!("{key} = {value}")
+                            } else {
+                                l.clone()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    None => lines.join("\n"),
+                }
+            });
+        let default_chars: Vec<char> = default.chars().collect();
+        let edited = (
+            any::<prop::sample::Index>(),
+            prop_oneof![Just(None), any::<char>().prop_map(Some)],
+            any::<bool>(),
+        )
+            .prop_map(move |(at, put, cut)| {
+                let mut chars = default_chars.clone();
+                let i = at.index(chars.len());
+                match put {
+                    Some(c) => chars.insert(i, c),
+                    None if cut => chars.truncate(i),
+                    None => {
+                        chars.remove(i);
+                    }
+                }
+                chars.into_iter().collect::<String>()
+            });
+        prop_oneof![
+            any::<String>(),
+            "(\\[[a-z\u{e9}.]{0,12}\\]\n|[a-z_\u{f1}]{0,14} ?= ?.{0,20}\n){0,8}",
+            replaced,
+            edited,
+        ]
+    }
+
+    /// One folder for every case: a manifest file written over and over is much cheaper than a
+    /// new folder each time.
+    #[test]
+    fn manifest_text_never_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let origin = path.display().to_string();
+        let mut runner = proptest::test_runner::TestRunner::new(config());
+        let result = runner.run(&text(), |text| {
+            // Removed first: ext4 flushes a file truncated and written again, which is slow.
+            let _ = std::fs::remove_file(&path);
+            std::fs::write(&path, &text).unwrap();
+            match Manifest::load(dir.path()) {
+                Ok(manifest) => prop_assert!(manifest.is_some()),
+                Err(f) => {
+                    // Parse errors start with the file, validation errors list it per field.
+                    prop_assert!(f.message.contains(&origin), "{}", f.message);
+                    prop_assert!(f.message.len() > origin.len() + 2, "{}", f.message);
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn line_column_never_panics(text in ".{0,30}", offset in 0usize..200) {
+            let (line, column) = line_column(&text, offset);
+            prop_assert!(line >= 1 && column >= 1);
+            prop_assert!(line <= text.lines().count() + 1);
+        }
     }
 }

@@ -178,3 +178,71 @@ mod tests {
         assert_eq!(p.list().len(), 2, "{:?}", p.list());
     }
 }
+
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+    // The module of strategies, named plainly: `super::*` also brings this module's own name.
+    use proptest::prelude::prop;
+
+    use super::*;
+
+    /// Cases per property: PROPTEST_CASES when set, else 12,000 (10 properties: 120,000 in all).
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(12_000);
+        ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(cases)
+        }
+    }
+
+    /// One `--tags` argument: any text, the shorthands with odd values, and JSON-looking text.
+    fn argument() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "(Key=.{0,10},Value=.{0,10} ?){0,4}",
+            "([a-z\u{f1}=,]{0,6}=[a-z\u{e9},=]{0,6},?){0,4}",
+            "[\\[{] ?(\\{\"Key\": \".{0,6}\", \"Value\": \".{0,6}\"\\},? ?){0,3}[\\]}]?",
+            "\\{(\".{0,6}\": ?\".{0,6}\",? ?){0,3}\\}?",
+        ]
+    }
+
+    fn explained(f: &Failure) -> bool {
+        !f.message.trim().is_empty() && f.message.starts_with("--tags")
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn xray_tags_never_panic(args in prop::collection::vec(argument(), 0..4)) {
+            match parse_xray_tags(&args) {
+                Ok(tags) => {
+                    let mut p = Problems::new();
+                    validate("Tags", &list_to_map(&tags), false, &mut p);
+                    if let Err(f) = p.into_result("command line") {
+                        prop_assert!(!f.message.trim().is_empty());
+                    }
+                }
+                Err(f) => prop_assert!(explained(&f), "{}", f.message),
+            }
+        }
+
+        #[test]
+        fn logs_tags_never_panic(arg in argument()) {
+            match parse_logs_tags(&arg) {
+                Ok(tags) => {
+                    let mut p = Problems::new();
+                    validate("--tags", &tags, true, &mut p);
+                    if let Err(f) = p.into_result("command line") {
+                        prop_assert!(!f.message.trim().is_empty());
+                    }
+                }
+                Err(f) => prop_assert!(explained(&f), "{}", f.message),
+            }
+        }
+    }
+}
