@@ -1,6 +1,6 @@
 //! The command-line surface: help with examples on every command, completions, version.
 
-use crate::support::{cruddur, stdout_of};
+use crate::support::Run;
 
 const COMMANDS: &[&[&str]] = &[
     &["xray", "create-group"],
@@ -21,63 +21,45 @@ const COMMANDS: &[&[&str]] = &[
 #[test]
 fn every_aws_command_has_help_and_the_shared_flags() {
     for command in COMMANDS {
-        let out = cruddur().args(*command).arg("--help").output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{command:?}");
-        let help = stdout_of(&out);
-        for flag in [
+        [
             "--profile <NAME>",
             "--region <REGION>",
             "--endpoint-url <URL>",
             "--output <FORMAT>",
-        ] {
-            assert!(
-                help.contains(flag),
-                "{command:?} --help lacks {flag}:\n{help}"
-            );
-        }
+        ]
+        .into_iter()
+        .fold(Run::new(*command).arg("--help"), Run::stdout_contains)
+        .run();
     }
 }
 
 #[test]
 fn every_command_shows_examples() {
     for command in COMMANDS {
-        let help = stdout_of(&cruddur().args(*command).arg("--help").output().unwrap());
-        assert!(
-            help.contains("Example"),
-            "{command:?} --help has no example:\n{help}"
-        );
-        assert!(
-            help.contains(&format!("cruddur-obs {} {}", command[0], command[1])),
-            "{command:?}:\n{help}"
-        );
+        Run::new(*command)
+            .arg("--help")
+            .stdout_contains("Example")
+            .stdout_contains(format!("cruddur-obs {} {}", command[0], command[1]))
+            .run();
     }
-    let help = stdout_of(&cruddur().arg("--help").output().unwrap());
-    assert!(
-        help.contains("Exit codes: 0 done, 1 a call failed, 2 invalid input"),
-        "{help}"
-    );
+    Run::new(["--help"])
+        .stdout_contains("Exit codes: 0 done, 1 a call failed, 2 invalid input")
+        .run();
 }
 
 #[test]
 fn completions_for_each_shell() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let out = cruddur().args(["completions", shell]).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{shell}");
-        let script = stdout_of(&out);
-        assert!(
-            script.contains("create-sampling-rule"),
-            "{shell} completion lacks subcommands"
-        );
+        Run::new(["completions", shell])
+            .stdout_contains("create-sampling-rule")
+            .run();
     }
-    let out = cruddur().args(["completions", "tcsh"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    Run::new(["completions", "tcsh"]).status(2).run();
 }
 
 #[test]
 fn version() {
-    let out = cruddur().arg("--version").output().unwrap();
-    assert_eq!(
-        stdout_of(&out),
-        format!("cruddur-obs {}\n", env!("CARGO_PKG_VERSION"))
-    );
+    Run::new(["--version"])
+        .stdout(format!("cruddur-obs {}\n", env!("CARGO_PKG_VERSION")))
+        .run();
 }

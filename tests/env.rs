@@ -5,21 +5,19 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use crate::init::init_ok;
-use crate::support::{cruddur, stderr_of, stdout_of};
+use crate::support::{stderr_of, stdout_of, Run};
 
 const FAKE_KEY: &str = "hcaik_01j9zx0ztvc8t7qgqd4qvbpm3e4ym1h5v9ypq2kbd6qfhe7q2qg5a8y0wk";
 const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
-fn env(dir: &Path, args: &[&str]) -> std::process::Output {
-    cruddur()
-        .arg("env")
+/// `env ARGS DIR` with a Honeycomb key, an AWS secret and a Rollbar token in the environment.
+fn env(dir: &Path, args: &[&str]) -> Run {
+    Run::new(["env"])
         .args(args)
         .arg(dir)
         .env("HONEYCOMB_API_KEY", FAKE_KEY)
         .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
         .env("ROLLBAR_ACCESS_TOKEN", "0123456789abcdef0123456789abcdef")
-        .output()
-        .unwrap()
 }
 
 fn workspace(flags: &[&str]) -> tempfile::TempDir {
@@ -32,8 +30,7 @@ fn workspace(flags: &[&str]) -> tempfile::TempDir {
 fn no_target_prints_a_whole_secret() {
     let dir = workspace(&["--yes", "--host", "gitpod"]);
     for target in ["gitpod", "compose", "dotenv", "codespaces"] {
-        let out = env(dir.path(), &[target]);
-        assert_eq!(out.status.code(), Some(0), "{target}: {}", stderr_of(&out));
+        let out = env(dir.path(), &[target]).run();
         let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
         for secret in [FAKE_KEY, AWS_SECRET, "0123456789abcdef0123456789abcdef"] {
             assert!(!text.contains(secret), "{target} printed a secret:\n{text}");
@@ -55,59 +52,41 @@ fn gitpod_lines() {
         "ca-central-1",
         "--no-rollbar",
     ]);
-    let out = stdout_of(&env(dir.path(), &["gitpod"]));
-    assert!(out.contains("# HONEYCOMB_API_KEY: set in this shell (hcai…y0wk)\ngp env HONEYCOMB_API_KEY=\"$HONEYCOMB_API_KEY\"\n"), "{out}");
-    assert!(out.contains("export OTEL_SERVICE_NAME=\"backend-flask\"\ngp env OTEL_SERVICE_NAME=\"backend-flask\"\n"), "{out}");
-    assert!(
-        out.contains(
-            "export OTEL_EXPORTER_OTLP_HEADERS=\"x-honeycomb-team=${HONEYCOMB_API_KEY}\"\n"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("export AWS_DEFAULT_REGION=\"ca-central-1\"\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains("# AWS_ACCESS_KEY_ID: set in this shell (****"),
-        "short values are starred: {out}"
-    );
-    assert!(!out.contains("ROLLBAR"), "{out}");
+    env(dir.path(), &["gitpod"])
+        .stdout_contains("# HONEYCOMB_API_KEY: set in this shell (hcai…y0wk)\ngp env HONEYCOMB_API_KEY=\"$HONEYCOMB_API_KEY\"\n")
+        .stdout_contains("export OTEL_SERVICE_NAME=\"backend-flask\"\ngp env OTEL_SERVICE_NAME=\"backend-flask\"\n")
+        .stdout_contains("export OTEL_EXPORTER_OTLP_HEADERS=\"x-honeycomb-team=${HONEYCOMB_API_KEY}\"\n")
+        .stdout_contains("export AWS_DEFAULT_REGION=\"ca-central-1\"\n")
+        // Short values are starred.
+        .stdout_contains("# AWS_ACCESS_KEY_ID: set in this shell (****")
+        .stdout_lacks("ROLLBAR")
+        .run();
 }
 
 #[test]
 fn compose_block_uses_references_only() {
     let dir = workspace(&["--yes", "--host", "local"]);
-    let out = stdout_of(&env(dir.path(), &["compose"]));
-    assert!(
-        out.starts_with("services:\n  backend-flask:\n    environment:\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains(
-            "      OTEL_EXPORTER_OTLP_HEADERS: \"x-honeycomb-team=${HONEYCOMB_API_KEY}\"\n"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("      AWS_SECRET_ACCESS_KEY: \"${AWS_SECRET_ACCESS_KEY}\"\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains("      AWS_XRAY_DAEMON_ADDRESS: \"xray-daemon:2000\"\n"),
-        "{out}"
-    );
+    env(dir.path(), &["compose"])
+        .stdout_starts_with("services:\n  backend-flask:\n    environment:\n")
+        .stdout_contains(
+            "      OTEL_EXPORTER_OTLP_HEADERS: \"x-honeycomb-team=${HONEYCOMB_API_KEY}\"\n",
+        )
+        .stdout_contains("      AWS_SECRET_ACCESS_KEY: \"${AWS_SECRET_ACCESS_KEY}\"\n")
+        .stdout_contains("      AWS_XRAY_DAEMON_ADDRESS: \"xray-daemon:2000\"\n")
+        .run();
 }
 
 #[test]
 fn dotenv_write_is_private_and_ignored() {
     let dir = workspace(&["--yes", "--host", "local"]);
     std::fs::remove_file(dir.path().join(".gitignore")).unwrap();
-    let masked = stdout_of(&env(dir.path(), &["dotenv"]));
-    assert!(masked.contains("HONEYCOMB_API_KEY=hcai…y0wk\n"), "{masked}");
+    env(dir.path(), &["dotenv"])
+        .stdout_contains("HONEYCOMB_API_KEY=hcai…y0wk\n")
+        .run();
 
-    let out = env(dir.path(), &["dotenv", "--write"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    env(dir.path(), &["dotenv", "--write"])
+        .stdout_lacks(FAKE_KEY)
+        .run();
     let path = dir.path().join(".env");
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(
@@ -128,24 +107,18 @@ fn dotenv_write_is_private_and_ignored() {
         .unwrap()
         .lines()
         .any(|l| l == ".env"));
-    assert!(!stdout_of(&out).contains(FAKE_KEY));
 
     // An existing .env that differs is kept unless --force, and its backup stays private.
-    let out = cruddur()
-        .args(["env", "dotenv", "--write"])
+    Run::new(["env", "dotenv", "--write"])
         .arg(dir.path())
         .env("HONEYCOMB_API_KEY", "hcaik_other")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+        .status(3)
+        .run();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
-    let out = cruddur()
-        .args(["env", "dotenv", "--write", "--force"])
+    Run::new(["env", "dotenv", "--write", "--force"])
         .arg(dir.path())
         .env("HONEYCOMB_API_KEY", "hcaik_other")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        .run();
     let backup = dir.path().join(".env.bak");
     assert_eq!(std::fs::read_to_string(&backup).unwrap(), written);
     assert_eq!(
@@ -171,15 +144,14 @@ fn gitpod_apply_runs_gp_env() {
         bin.path().display(),
         std::env::var("PATH").unwrap()
     );
-    let out = cruddur()
-        .args(["env", "gitpod", "--apply"])
+    Run::new(["env", "gitpod", "--apply"])
         .arg(dir.path())
         .env("PATH", &path)
         .env("HONEYCOMB_API_KEY", FAKE_KEY)
         .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        .stdout_contains("gp env HONEYCOMB_API_KEY=hcai…y0wk\n")
+        .stdout_lacks(FAKE_KEY)
+        .run();
     let calls = std::fs::read_to_string(&log).unwrap();
     assert!(
         calls.contains(&format!("env HONEYCOMB_API_KEY={FAKE_KEY}\n")),
@@ -199,31 +171,23 @@ fn gitpod_apply_runs_gp_env() {
         !calls.contains("FRONTEND_URL"),
         "per-workspace URLs are not saved: {calls}"
     );
-    let shown = stdout_of(&out);
-    assert!(
-        shown.contains("gp env HONEYCOMB_API_KEY=hcai…y0wk\n") && !shown.contains(FAKE_KEY),
-        "{shown}"
-    );
 
     // Without gp, --apply says where it works.
-    let out = cruddur()
-        .args(["env", "gitpod", "--apply"])
+    Run::new(["env", "gitpod", "--apply"])
         .arg(dir.path())
         .env("PATH", "/usr/bin:/bin")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    assert!(stderr_of(&out)
-        .starts_with("error: gp is not on PATH: --apply works inside a Gitpod workspace"));
+        .status(4)
+        .stderr_starts_with("error: gp is not on PATH: --apply works inside a Gitpod workspace")
+        .run();
 }
 
 #[test]
 fn flags_that_do_not_fit_the_target() {
     let dir = workspace(&["--yes"]);
-    let out = env(dir.path(), &["compose", "--write"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        stderr_of(&out),
-        "error: --write goes with the dotenv target\nhint: cruddur-obs env dotenv --write\n"
-    );
+    env(dir.path(), &["compose", "--write"])
+        .status(2)
+        .stderr(
+            "error: --write goes with the dotenv target\nhint: cruddur-obs env dotenv --write\n",
+        )
+        .run();
 }

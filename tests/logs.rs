@@ -1,146 +1,103 @@
 //! CloudWatch Logs log groups against moto: create with retention, re-run, drift, --update,
 //! describe (aws-cli-identical JSON), retention and delete.
 
-use crate::support::{aws_cli, cruddur, json_of, moto, stderr_of, stdout_of, Moto};
+use crate::support::{aws_cli, json_of, moto, stderr_of, stdout_of, Moto, Run};
 
-fn run(moto: &Moto, args: &[&str]) -> std::process::Output {
-    cruddur()
-        .args(args)
-        .args(["--endpoint-url", moto.url()])
-        .output()
-        .unwrap()
+/// cruddur-obs with `args` against moto.
+fn logs(moto: &Moto, args: &[&str]) -> Run {
+    Run::new(args).args(["--endpoint-url", moto.url()])
 }
 
-fn ok(moto: &Moto, args: &[&str]) -> (String, String) {
-    let out = run(moto, args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
-    (stdout_of(&out), stderr_of(&out))
+/// The aws cli's JSON answer to `logs ARGS` against moto.
+fn aws_logs(moto: &Moto, args: &[&str]) -> std::process::Output {
+    let out = aws_cli()
+        .args(["--endpoint-url", moto.url(), "--output", "json", "logs"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    out
 }
 
 /// The group as the real aws cli sees it in moto.
 fn described(moto: &Moto, name: &str) -> serde_json::Value {
-    let out = aws_cli()
-        .args([
-            "--endpoint-url",
-            moto.url(),
-            "--output",
-            "json",
-            "logs",
-            "describe-log-groups",
-            "--log-group-name-prefix",
-            name,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = aws_logs(
+        moto,
+        &["describe-log-groups", "--log-group-name-prefix", name],
+    );
     json_of(&stdout_of(&out))["logGroups"][0].clone()
 }
 
 #[test]
 fn create_with_retention_rerun_drift_and_update() {
     let moto = moto();
-    let (out, err) = ok(
-        &moto,
-        &[
-            "logs",
-            "create-log-group",
-            "--log-group-name",
-            "cruddur",
-            "--retention-in-days",
-            "7",
-        ],
-    );
-    assert_eq!(
-        out,
-        "created log group \"cruddur\" with a retention of 7 days\n"
-    );
-    assert_eq!(err, "");
+    let create = |more: &[&str]| {
+        logs(
+            &moto,
+            &[
+                &[
+                    "logs",
+                    "create-log-group",
+                    "--log-group-name",
+                    "cruddur",
+                    "--retention-in-days",
+                ],
+                more,
+            ]
+            .concat(),
+        )
+    };
+    create(&["7"])
+        .stdout("created log group \"cruddur\" with a retention of 7 days\n")
+        .stderr("")
+        .run();
     assert_eq!(described(&moto, "cruddur")["retentionInDays"], 7.0);
 
-    let (out, _) = ok(
-        &moto,
-        &[
-            "logs",
-            "create-log-group",
-            "--log-group-name",
-            "cruddur",
-            "--retention-in-days",
-            "7",
-        ],
-    );
-    assert_eq!(out, "log group \"cruddur\" unchanged\n");
+    create(&["7"])
+        .stdout("log group \"cruddur\" unchanged\n")
+        .run();
 
-    let out = run(
-        &moto,
-        &[
-            "logs",
-            "create-log-group",
-            "--log-group-name",
-            "cruddur",
-            "--retention-in-days",
-            "14",
-            "--tags",
-            "project=cruddur",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(3));
-    assert_eq!(
-        stderr_of(&out),
-        "error: log group \"cruddur\" already exists with other settings (as it is -> as asked):\n\
-         \x20 retentionInDays  7 days -> 14 days\n\
-         \x20 Tags.project     (none) -> \"cruddur\"\n\
-         hint: re-run with --update to apply these changes\n"
-    );
+    create(&["14", "--tags", "project=cruddur"])
+        .status(3)
+        .stderr(
+            "error: log group \"cruddur\" already exists with other settings (as it is -> as asked):\n\
+             \x20 retentionInDays  7 days -> 14 days\n\
+             \x20 Tags.project     (none) -> \"cruddur\"\n\
+             hint: re-run with --update to apply these changes\n",
+        )
+        .run();
     assert_eq!(described(&moto, "cruddur")["retentionInDays"], 7.0);
 
-    let (out, _) = ok(
-        &moto,
-        &[
-            "logs",
-            "create-log-group",
-            "--log-group-name",
-            "cruddur",
-            "--retention-in-days",
-            "14",
-            "--tags",
-            "project=cruddur",
-            "--update",
-        ],
-    );
-    assert!(out.starts_with("updated log group \"cruddur\":"), "{out}");
+    create(&["14", "--tags", "project=cruddur", "--update"])
+        .stdout_starts_with("updated log group \"cruddur\":")
+        .run();
     assert_eq!(described(&moto, "cruddur")["retentionInDays"], 14.0);
-    let tags = aws_cli()
-        .args([
-            "--endpoint-url",
-            moto.url(),
-            "--output",
-            "json",
-            "logs",
-            "list-tags-log-group",
-            "--log-group-name",
-            "cruddur",
-        ])
-        .output()
-        .unwrap();
+    let tags = aws_logs(
+        &moto,
+        &["list-tags-log-group", "--log-group-name", "cruddur"],
+    );
     assert_eq!(json_of(&stdout_of(&tags))["tags"]["project"], "cruddur");
 }
 
 #[test]
 fn group_without_retention_gets_a_note() {
     let moto = moto();
-    let (out, err) = ok(
+    logs(
         &moto,
         &["logs", "create-log-group", "--log-group-name", "forever"],
-    );
-    assert_eq!(out, "created log group \"forever\"\n");
-    assert!(err.starts_with("note: log group \"forever\" has no retention, so its events are kept (and billed) forever"), "{err}");
+    )
+    .stdout("created log group \"forever\"\n")
+    .stderr_starts_with(
+        "note: log group \"forever\" has no retention, so its events are kept (and billed) forever",
+    )
+    .run();
     assert!(described(&moto, "forever").get("retentionInDays").is_none());
 }
 
 #[test]
 fn class_cannot_change_after_creation() {
     let moto = moto();
-    ok(
+    logs(
         &moto,
         &[
             "logs",
@@ -152,8 +109,9 @@ fn class_cannot_change_after_creation() {
             "--retention-in-days",
             "1",
         ],
-    );
-    let out = run(
+    )
+    .run();
+    logs(
         &moto,
         &[
             "logs",
@@ -164,57 +122,38 @@ fn class_cannot_change_after_creation() {
             "INFREQUENT_ACCESS",
             "--update",
         ],
-    );
-    assert_eq!(out.status.code(), Some(3));
-    let err = stderr_of(&out);
-    assert!(err.starts_with("error: log group \"cold\" exists with another logGroupClass, which cannot change after creation:\n  logGroupClass  STANDARD -> INFREQUENT_ACCESS\n"), "{err}");
-    assert!(
-        err.contains("hint: keep the current value, or delete the group"),
-        "{err}"
-    );
+    )
+    .status(3)
+    .stderr_starts_with("error: log group \"cold\" exists with another logGroupClass, which cannot change after creation:\n  logGroupClass  STANDARD -> INFREQUENT_ACCESS\n")
+    .stderr_contains("hint: keep the current value, or delete the group")
+    .run();
 }
 
 #[test]
 fn describe_matches_the_aws_cli() {
     let moto = moto();
-    ok(
-        &moto,
-        &[
-            "logs",
-            "create-log-group",
-            "--log-group-name",
-            "cruddur",
-            "--retention-in-days",
-            "7",
-        ],
-    );
-    ok(
-        &moto,
-        &[
-            "logs",
-            "create-log-group",
-            "--log-group-name",
-            "/cruddur/backend",
-            "--retention-in-days",
-            "30",
-        ],
-    );
-    let (ours, _) = ok(&moto, &["logs", "describe-log-groups", "--output", "json"]);
-    let theirs = aws_cli()
-        .args([
-            "--endpoint-url",
-            moto.url(),
-            "--output",
-            "json",
-            "logs",
-            "describe-log-groups",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(json_of(&ours), json_of(&stdout_of(&theirs)));
-    assert_eq!(ours, stdout_of(&theirs), "same text, byte for byte");
+    for (name, days) in [("cruddur", "7"), ("/cruddur/backend", "30")] {
+        logs(
+            &moto,
+            &[
+                "logs",
+                "create-log-group",
+                "--log-group-name",
+                name,
+                "--retention-in-days",
+                days,
+            ],
+        )
+        .run();
+    }
+    let theirs = stdout_of(&aws_logs(&moto, &["describe-log-groups"]));
+    logs(&moto, &["logs", "describe-log-groups", "--output", "json"])
+        .stdout_json(json_of(&theirs))
+        // Same text, byte for byte.
+        .stdout(theirs)
+        .run();
 
-    let (text, _) = ok(
+    logs(
         &moto,
         &[
             "logs",
@@ -222,62 +161,40 @@ fn describe_matches_the_aws_cli() {
             "--log-group-name-prefix",
             "cru",
         ],
-    );
-    assert_eq!(
-        text,
-        "NAME     RETENTION  CLASS     STORED BYTES\ncruddur  7 days     STANDARD  0\n"
-    );
+    )
+    .stdout("NAME     RETENTION  CLASS     STORED BYTES\ncruddur  7 days     STANDARD  0\n")
+    .run();
 }
 
 #[test]
 fn retention_and_delete() {
     let moto = moto();
-    ok(
+    logs(
         &moto,
         &["logs", "create-log-group", "--log-group-name", "cruddur"],
-    );
-    let (out, _) = ok(
-        &moto,
-        &[
-            "logs",
-            "put-retention-policy",
-            "--log-group-name",
-            "cruddur",
-            "--retention-in-days",
-            "3",
-        ],
-    );
-    assert_eq!(out, "log group \"cruddur\" keeps events for 3 days\n");
+    )
+    .run();
+    let retention = [
+        "logs",
+        "put-retention-policy",
+        "--log-group-name",
+        "cruddur",
+        "--retention-in-days",
+        "3",
+    ];
+    logs(&moto, &retention)
+        .stdout("log group \"cruddur\" keeps events for 3 days\n")
+        .run();
     assert_eq!(described(&moto, "cruddur")["retentionInDays"], 3.0);
-    let (out, _) = ok(
-        &moto,
-        &["logs", "delete-log-group", "--log-group-name", "cruddur"],
-    );
-    assert_eq!(out, "deleted log group \"cruddur\"\n");
-    let (out, _) = ok(
-        &moto,
-        &["logs", "delete-log-group", "--log-group-name", "cruddur"],
-    );
-    assert_eq!(
-        out,
-        "log group \"cruddur\" does not exist in us-east-1; nothing to delete\n"
-    );
-    let out = run(
-        &moto,
-        &[
-            "logs",
-            "put-retention-policy",
-            "--log-group-name",
-            "cruddur",
-            "--retention-in-days",
-            "3",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr_of(&out)
-            .starts_with("error: setting the retention of log group \"cruddur\": not found"),
-        "{}",
-        stderr_of(&out)
-    );
+    let delete = ["logs", "delete-log-group", "--log-group-name", "cruddur"];
+    logs(&moto, &delete)
+        .stdout("deleted log group \"cruddur\"\n")
+        .run();
+    logs(&moto, &delete)
+        .stdout("log group \"cruddur\" does not exist in us-east-1; nothing to delete\n")
+        .run();
+    logs(&moto, &retention)
+        .status(1)
+        .stderr_starts_with("error: setting the retention of log group \"cruddur\": not found")
+        .run();
 }

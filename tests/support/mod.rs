@@ -1,6 +1,7 @@
 //! What every integration test runs against: the real binary with a clean environment, moto on
 //! loopback, the X-Ray fake, and the aws cli, all from the project's virtualenv.
 
+use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -61,6 +62,374 @@ fn hermetic(mut cmd: Command) -> Command {
 /// The cruddur-obs binary, hermetic.
 pub fn cruddur() -> Command {
     hermetic(Command::cargo_bin("cruddur-obs").unwrap())
+}
+
+/// One run of the hermetic `cruddur()` and what it must do, in the manner of `just`'s test
+/// builder: `Run::new(["xray", "get-groups"]).status(1).stderr_contains("...").run()`. Nothing
+/// happens until `.run()`, which runs the command, checks every expectation at once (exit code 0
+/// unless `.status()` says otherwise) and panics with the command line, its status, stdout and
+/// stderr when one fails; it returns the `Output` for any further checks.
+#[must_use = "a Run does nothing until .run()"]
+pub struct Run {
+    args: Vec<OsString>,
+    /// In order; `None` removes the variable.
+    env: Vec<(OsString, Option<OsString>)>,
+    current_dir: Option<PathBuf>,
+    stdin: Option<Vec<u8>>,
+    status: i32,
+    stdout: Option<String>,
+    stderr: Option<String>,
+    checks: Vec<Check>,
+    json: Vec<Box<dyn JsonCheck>>,
+    snapshots: Vec<(String, &'static str)>,
+}
+
+enum Check {
+    Contains(Stream, String),
+    StartsWith(Stream, String),
+    Lacks(Stream, String),
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
+/// What `Run::stdout_json` accepts: a `serde_json::Value` that standard output must equal (numbers
+/// compared as f64, see `normalize`), or a predicate over the parsed standard output (as parsed,
+/// not normalized).
+pub trait JsonCheck {
+    /// `Err` describes what was expected.
+    fn check(&self, actual: &serde_json::Value) -> Result<(), String>;
+}
+
+impl JsonCheck for serde_json::Value {
+    fn check(&self, actual: &serde_json::Value) -> Result<(), String> {
+        if normalize(self.clone()) == normalize(actual.clone()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "stdout: expected the JSON\n{}",
+                indent(&serde_json::to_string_pretty(self).unwrap())
+            ))
+        }
+    }
+}
+
+impl<F: Fn(&serde_json::Value) -> bool> JsonCheck for F {
+    fn check(&self, actual: &serde_json::Value) -> Result<(), String> {
+        if self(actual) {
+            Ok(())
+        } else {
+            Err("stdout: the JSON does not satisfy the predicate".to_string())
+        }
+    }
+}
+
+impl Run {
+    /// `cruddur-obs ARGS...`, hermetic (see `cruddur()`).
+    pub fn new<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(args: I) -> Self {
+        Run {
+            args: Vec::new(),
+            env: Vec::new(),
+            current_dir: None,
+            stdin: None,
+            status: 0,
+            stdout: None,
+            stderr: None,
+            checks: Vec::new(),
+            json: Vec::new(),
+            snapshots: Vec::new(),
+        }
+        .args(args)
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(mut self, args: I) -> Self {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env
+            .push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
+        self
+    }
+
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.env.push((key.as_ref().to_owned(), None));
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.current_dir = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    /// What the command reads on standard input (otherwise: nothing, at once end of file).
+    pub fn stdin(mut self, text: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(text.into());
+        self
+    }
+
+    /// The exit code the command must end with; 0 unless set.
+    pub fn status(mut self, code: i32) -> Self {
+        self.status = code;
+        self
+    }
+
+    /// Standard output must be exactly `text`.
+    pub fn stdout(mut self, text: impl Into<String>) -> Self {
+        self.stdout = Some(text.into());
+        self
+    }
+
+    /// Standard error must be exactly `text`.
+    pub fn stderr(mut self, text: impl Into<String>) -> Self {
+        self.stderr = Some(text.into());
+        self
+    }
+
+    pub fn stdout_contains(mut self, text: impl Into<String>) -> Self {
+        self.checks
+            .push(Check::Contains(Stream::Stdout, text.into()));
+        self
+    }
+
+    pub fn stderr_contains(mut self, text: impl Into<String>) -> Self {
+        self.checks
+            .push(Check::Contains(Stream::Stderr, text.into()));
+        self
+    }
+
+    pub fn stdout_starts_with(mut self, text: impl Into<String>) -> Self {
+        self.checks
+            .push(Check::StartsWith(Stream::Stdout, text.into()));
+        self
+    }
+
+    pub fn stderr_starts_with(mut self, text: impl Into<String>) -> Self {
+        self.checks
+            .push(Check::StartsWith(Stream::Stderr, text.into()));
+        self
+    }
+
+    /// Standard output must not contain `text` anywhere.
+    pub fn stdout_lacks(mut self, text: impl Into<String>) -> Self {
+        self.checks.push(Check::Lacks(Stream::Stdout, text.into()));
+        self
+    }
+
+    /// Standard error must not contain `text` anywhere.
+    pub fn stderr_lacks(mut self, text: impl Into<String>) -> Self {
+        self.checks.push(Check::Lacks(Stream::Stderr, text.into()));
+        self
+    }
+
+    /// Standard output must be JSON that equals the given `serde_json::Value` or satisfies the
+    /// given predicate (see `JsonCheck`).
+    pub fn stdout_json(mut self, check: impl JsonCheck + 'static) -> Self {
+        self.json.push(Box::new(check));
+        self
+    }
+
+    /// Standard output must match the insta snapshot `name`, stored as
+    /// tests/snapshots/integration__<calling module>__<name>.snap: the file insta's own
+    /// `assert_snapshot!(name, ...)` would use in the calling test's module.
+    #[track_caller]
+    pub fn stdout_snapshot(mut self, name: impl Into<String>) -> Self {
+        self.snapshots
+            .push((name.into(), std::panic::Location::caller().file()));
+        self
+    }
+
+    /// The command as a shell line, for messages: `cd DIR && env -u VAR VAR=value cruddur-obs
+    /// ARGS`, with the environment's changes as they stand last (the rest is `TEST_ENV`).
+    pub fn command_line(&self) -> String {
+        let mut line = String::new();
+        if let Some(dir) = &self.current_dir {
+            line.push_str(&format!("cd {} && ", quote(dir.as_os_str())));
+        }
+        let mut last: Vec<(&OsString, &Option<OsString>)> = Vec::new();
+        for (key, value) in &self.env {
+            last.retain(|(k, _)| *k != key);
+            last.push((key, value));
+        }
+        if !last.is_empty() {
+            line.push_str("env ");
+            for (key, _) in last.iter().filter(|(_, v)| v.is_none()) {
+                line.push_str(&format!("-u {} ", key.to_string_lossy()));
+            }
+            for (key, value) in &last {
+                if let Some(v) = value {
+                    line.push_str(&format!("{}={} ", key.to_string_lossy(), quote(v)));
+                }
+            }
+        }
+        line.push_str("cruddur-obs");
+        for arg in &self.args {
+            line.push(' ');
+            line.push_str(&quote(arg));
+        }
+        line
+    }
+
+    /// Runs the command and checks every expectation; see `Run`.
+    #[track_caller]
+    pub fn run(self) -> std::process::Output {
+        let command_line = self.command_line();
+        let mut cmd = cruddur();
+        cmd.args(&self.args);
+        for (key, value) in &self.env {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
+        if let Some(dir) = &self.current_dir {
+            cmd.current_dir(dir);
+        }
+        if let Some(input) = &self.stdin {
+            cmd.write_stdin(input.clone());
+        }
+        let output = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run `{command_line}`: {e}"));
+        let stdout = stdout_of(&output);
+        let stderr = stderr_of(&output);
+
+        let mut problems = Vec::new();
+        if output.status.code() != Some(self.status) {
+            problems.push(format!(
+                "status: expected exit code {}, got {}",
+                self.status, output.status
+            ));
+        }
+        for (stream, expected, actual) in [
+            (Stream::Stdout, &self.stdout, &stdout),
+            (Stream::Stderr, &self.stderr, &stderr),
+        ] {
+            if let Some(expected) = expected {
+                if expected != actual {
+                    problems.push(format!(
+                        "{}: not as expected (- expected, + actual):\n{}",
+                        stream.name(),
+                        similar::TextDiff::from_lines(expected.as_str(), actual.as_str())
+                            .unified_diff()
+                            .context_radius(3)
+                            .to_string()
+                            .trim_end()
+                    ));
+                }
+            }
+        }
+        for check in &self.checks {
+            let text = |s: Stream| match s {
+                Stream::Stdout => &stdout,
+                Stream::Stderr => &stderr,
+            };
+            match check {
+                Check::Contains(s, want) if !text(*s).contains(want.as_str()) => {
+                    problems.push(format!("{}: lacks {want:?}", s.name()))
+                }
+                Check::StartsWith(s, want) if !text(*s).starts_with(want.as_str()) => {
+                    problems.push(format!("{}: does not start with {want:?}", s.name()))
+                }
+                Check::Lacks(s, unwanted) if text(*s).contains(unwanted.as_str()) => {
+                    problems.push(format!("{}: contains {unwanted:?}", s.name()))
+                }
+                _ => {}
+            }
+        }
+        if !self.json.is_empty() {
+            match serde_json::from_str::<serde_json::Value>(&stdout) {
+                Ok(value) => {
+                    problems.extend(self.json.iter().filter_map(|c| c.check(&value).err()))
+                }
+                Err(e) => problems.push(format!("stdout: not JSON: {e}")),
+            }
+        }
+        if !problems.is_empty() {
+            panic!(
+                "`{command_line}` did not do what it should:\n{}\n\
+                 --- status: {}\n--- stdout:\n{}--- stderr:\n{}--- end",
+                problems
+                    .iter()
+                    .map(|p| format!("  - {}", p.replace('\n', "\n    ")))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                output.status,
+                with_newline(&stdout),
+                with_newline(&stderr),
+            );
+        }
+
+        for (name, file) in &self.snapshots {
+            let mut settings = insta::Settings::clone_current();
+            settings.set_snapshot_path(repo().join("tests/snapshots"));
+            settings.set_prepend_module_to_snapshot(false);
+            settings.set_description(&command_line);
+            settings.set_omit_expression(true);
+            let name = format!("{}__{name}", snapshot_module(file));
+            settings.bind(|| insta::assert_snapshot!(name, &stdout));
+        }
+        output
+    }
+}
+
+/// The prefix insta gives snapshots taken in the module of `file` (a path such as
+/// tests/help.rs): the test binary's name and the module path, joined by `__`.
+fn snapshot_module(file: &str) -> String {
+    let crate_name = module_path!().split("::").next().unwrap();
+    let module = file
+        .strip_prefix("tests/")
+        .unwrap_or(file)
+        .trim_end_matches(".rs")
+        .trim_end_matches("/mod")
+        .replace('/', "__");
+    format!("{crate_name}__{module}")
+}
+
+fn quote(s: &OsStr) -> String {
+    let s = s.to_string_lossy();
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
+    if plain {
+        s.into_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn with_newline(text: &str) -> String {
+    if text.is_empty() || text.ends_with('\n') {
+        text.to_string()
+    } else {
+        format!("{text}\n(no newline at the end)\n")
+    }
 }
 
 /// The real aws cli (v1) from the virtualenv, hermetic.
