@@ -64,7 +64,7 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
         .map(|(r, e)| {
             engine::deleted(
                 r,
-                &Err(Failure::failed(format!(
+                Err(Failure::failed(format!(
                     "its state could not be read, so it was left alone: {e}"
                 ))),
             )
@@ -112,7 +112,7 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
     let mut outcomes = unknown;
     for r in doomed {
         let _deleting = progress.start(format!("deleting {} {}", r.kind(), r.name()));
-        outcomes.push(engine::deleted(r, &engine::delete(&clients, r).await));
+        outcomes.push(engine::deleted(r, engine::delete(&clients, r).await));
     }
 
     // Render.
@@ -128,10 +128,13 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
         }
     }
     if failed > 0 {
-        return Err(
-            Failure::failed(format!("{failed} of {} deletions failed", outcomes.len()))
-                .hint("run cruddur-obs down again"),
-        );
+        // One exit code for all: theirs when they agree (all credentials, say), else 1.
+        let exit = Exit::merge(outcomes.iter().map(|o| o.exit));
+        return Err(Failure::new(
+            exit,
+            format!("{failed} of {} deletions failed", outcomes.len()),
+        )
+        .hint("run cruddur-obs down again"));
     }
     Ok(Exit::Ok)
 }

@@ -112,11 +112,13 @@ pub async fn run(a: UpArgs) -> Result<Exit, Failure> {
         );
     }
     if failed > 0 {
-        return Err(
-            Failure::failed(format!("{failed} of {} resources failed", outcomes.len())).hint(
-                "run cruddur-obs up again when the cause is fixed: it continues from what exists",
-            ),
-        );
+        // One exit code for all: theirs when they agree (all credentials, say), else 1.
+        let exit = Exit::merge(outcomes.iter().map(|o| o.exit));
+        return Err(Failure::new(
+            exit,
+            format!("{failed} of {} resources failed", outcomes.len()),
+        )
+        .hint("run cruddur-obs up again when the cause is fixed: it continues from what exists"));
     }
     Ok(Exit::Ok)
 }

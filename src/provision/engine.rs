@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::aws::AwsArgs;
 use crate::drift::{self, Plan};
-use crate::error::Failure;
+use crate::error::{Exit, Failure};
 use crate::group::{CreateGroupInput, Group};
 use crate::log_group::{LogGroup, LogGroupSpec};
 use crate::logs::Logs;
@@ -312,19 +312,23 @@ pub struct Outcome {
     pub result: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The exit code this outcome alone would give.
+    #[serde(skip)]
+    pub exit: Exit,
 }
 
 impl Outcome {
-    fn of(resource: &Resource, result: Result<&'static str, String>) -> Outcome {
-        let (result, error) = match result {
-            Ok(word) => (word, None),
-            Err(e) => ("failed", Some(e)),
+    fn of(resource: &Resource, result: Result<&'static str, Failure>) -> Outcome {
+        let (result, error, exit) = match result {
+            Ok(word) => (word, None, Exit::Ok),
+            Err(f) => ("failed", Some(f.message), f.exit),
         };
         Outcome {
             kind: resource.kind(),
             name: resource.name().to_string(),
             result,
             error,
+            exit,
         }
     }
 
@@ -341,15 +345,15 @@ fn step_for<'a>(steps: &'a [Step], resource: &Resource) -> Option<&'a Step> {
 /// unknown resource is reported failed with the reason its state could not be read.
 pub async fn apply(c: &Clients, state: &State, steps: &[Step]) -> Vec<Outcome> {
     let outcome = |resource: &Resource, r: Result<Applied, Failure>| {
-        Outcome::of(resource, r.map(Applied::word).map_err(|f| f.message))
+        Outcome::of(resource, r.map(Applied::word))
     };
     let unknown = |resource: &Resource, step: &Step| {
         Outcome::of(
             resource,
-            Err(format!(
+            Err(Failure::failed(format!(
                 "its state could not be read, so it was left alone: {}",
                 step.error.clone().unwrap_or_default()
-            )),
+            ))),
         )
     };
     let xray_side = async {
@@ -459,9 +463,6 @@ pub async fn delete(c: &Clients, resource: &Resource) -> Result<(), Failure> {
 }
 
 /// The outcome of a deletion, for the report.
-pub fn deleted(resource: &Resource, r: &Result<(), Failure>) -> Outcome {
-    Outcome::of(
-        resource,
-        r.as_ref().map(|_| "deleted").map_err(|f| f.message.clone()),
-    )
+pub fn deleted(resource: &Resource, r: Result<(), Failure>) -> Outcome {
+    Outcome::of(resource, r.map(|_| "deleted"))
 }
