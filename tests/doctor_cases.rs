@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::backend::start_backend;
-use crate::instrument::materialize;
+use crate::instrument::{copy_tree, materialize};
 use crate::support::{cruddur, repo, stderr_of, stdout_of, TEST_ENV};
 
 #[derive(Deserialize, Debug)]
@@ -65,24 +65,11 @@ struct Expect {
     first_error: bool,
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 fn prepare(case: &Case) -> tempfile::TempDir {
     let dir = materialize("handwired");
     let fixtures = repo().join("tests/fixtures/doctor");
     for o in &case.overlays {
-        copy_tree(&fixtures.join(o), dir.path());
+        copy_tree(&fixtures.join(o), dir.path(), &[]);
     }
     for p in &case.patches {
         let path = dir.path().join(&p.file);

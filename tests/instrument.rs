@@ -45,7 +45,7 @@ fn may_create(path: &str) -> bool {
         .contains(&path)
 }
 
-fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
+pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().into_owned();

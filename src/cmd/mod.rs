@@ -22,18 +22,13 @@ pub fn confirm_write(yes: bool, command: &str, prompt: &str) -> Result<(), Failu
     if yes {
         return Ok(());
     }
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+    if !on_terminal() {
         return Err(Failure::bad_input(format!(
             "{command} edits your files and there is no terminal to ask on: nothing was written"
         ))
         .hint("read the changes above, then run again with --yes to write them (or --dry-run to only show them)"));
     }
-    let yes = dialoguer::Confirm::with_theme(&dialoguer::theme::SimpleTheme)
-        .with_prompt(prompt)
-        .default(false)
-        .interact()
-        .map_err(|e| Failure::failed(format!("cannot read the answer: {e}")))?;
-    match yes {
+    match ask(prompt)? {
         true => Ok(()),
         false => Err(Failure::not_confirmed("nothing was written")),
     }

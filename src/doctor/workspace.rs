@@ -32,8 +32,15 @@ impl File {
 
     /// A Python file: its live code, and its syntax error if any.
     fn python(mut self) -> File {
-        self.live = Some(python::live_text(&self.text));
-        self.syntax = PythonFile::parse(&self.text).err();
+        // One parse: a file that parses gives its live text from its own tree; only a broken
+        // one is read again, leniently.
+        match PythonFile::parse(&self.text) {
+            Ok(file) => self.live = Some(file.live()),
+            Err(e) => {
+                self.live = Some(python::live_text(&self.text));
+                self.syntax = Some(e);
+            }
+        }
         self
     }
 
@@ -83,6 +90,8 @@ pub struct Workspace {
     pub requirements: Option<File>,
     /// docker-compose.yml and any override, in compose's merge order.
     pub compose: Vec<File>,
+    /// Their services, merged once at load.
+    services: BTreeMap<String, serde_yaml_ng::Value>,
     pub gitpod: Option<File>,
     pub collector: Option<File>,
     /// JSON files under aws/json/ and backend-flask/aws/json/.
@@ -260,6 +269,7 @@ impl Workspace {
         })
         .unwrap_or_default();
         Workspace {
+            services: merge_services(&compose),
             dir: dir.to_path_buf(),
             manifest,
             has_manifest,
@@ -302,39 +312,8 @@ impl Workspace {
     }
 
     /// The compose services (merged over every compose file, later files winning per key).
-    pub fn compose_services(&self) -> BTreeMap<String, serde_yaml_ng::Value> {
-        let mut services = BTreeMap::new();
-        for file in &self.compose {
-            let Ok(yaml) = file.yaml() else { continue };
-            let Some(map) = yaml.get("services").and_then(|s| s.as_mapping()) else {
-                continue;
-            };
-            for (name, service) in map {
-                let Some(name) = name.as_str() else { continue };
-                let entry = services
-                    .entry(name.to_string())
-                    .or_insert_with(|| serde_yaml_ng::Value::Mapping(Default::default()));
-                if let (Some(target), Some(source)) = (entry.as_mapping_mut(), service.as_mapping())
-                {
-                    for (k, v) in source {
-                        match (target.get_mut(k), v) {
-                            (
-                                Some(serde_yaml_ng::Value::Mapping(t)),
-                                serde_yaml_ng::Value::Mapping(s),
-                            ) => {
-                                for (kk, vv) in s {
-                                    t.insert(kk.clone(), vv.clone());
-                                }
-                            }
-                            _ => {
-                                target.insert(k.clone(), v.clone());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        services
+    pub fn compose_services(&self) -> &BTreeMap<String, serde_yaml_ng::Value> {
+        &self.services
     }
 
     /// A compose service's environment as name -> value, whether written as a map or a list.
@@ -411,4 +390,39 @@ impl Workspace {
             && self.compose.is_empty()
             && self.gitpod.is_none()
     }
+}
+
+/// The services of the compose files, merged in order, later files winning per key.
+fn merge_services(compose: &[File]) -> BTreeMap<String, serde_yaml_ng::Value> {
+    let mut services = BTreeMap::new();
+    for file in compose {
+        let Ok(yaml) = file.yaml() else { continue };
+        let Some(map) = yaml.get("services").and_then(|s| s.as_mapping()) else {
+            continue;
+        };
+        for (name, service) in map {
+            let Some(name) = name.as_str() else { continue };
+            let entry = services
+                .entry(name.to_string())
+                .or_insert_with(|| serde_yaml_ng::Value::Mapping(Default::default()));
+            if let (Some(target), Some(source)) = (entry.as_mapping_mut(), service.as_mapping()) {
+                for (k, v) in source {
+                    match (target.get_mut(k), v) {
+                        (
+                            Some(serde_yaml_ng::Value::Mapping(t)),
+                            serde_yaml_ng::Value::Mapping(s),
+                        ) => {
+                            for (kk, vv) in s {
+                                t.insert(kk.clone(), vv.clone());
+                            }
+                        }
+                        _ => {
+                            target.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    services
 }

@@ -1433,9 +1433,20 @@ pub fn live_text(text: &str) -> String {
     parser
         .set_language(&language())
         .expect("the Python grammar matches the tree-sitter version");
-    let Some(tree) = parser.parse(text, None) else {
-        return text.to_string();
-    };
+    match parser.parse(text, None) {
+        Some(tree) => live_of(&tree, text),
+        None => text.to_string(),
+    }
+}
+
+impl PythonFile {
+    /// The file as Python runs it (see `live_text`), from the tree already parsed.
+    pub fn live(&self) -> String {
+        live_of(&self.tree, &self.text)
+    }
+}
+
+fn live_of(tree: &Tree, text: &str) -> String {
     let mut dead: Vec<std::ops::Range<usize>> = Vec::new();
     let mut stack = vec![tree.root_node()];
     while let Some(n) = stack.pop() {
