@@ -8,7 +8,7 @@ use std::process::Command;
 use serde::Serialize;
 
 use crate::edit::python::{self, Part, PythonFile};
-use crate::edit::{self, devcontainer, gitpod, requirements, Change};
+use crate::edit::{self, devcontainer, gitpod, javascript, package_json, requirements, Change};
 use crate::error::Failure;
 use crate::manifest::{self, Host, Manifest};
 use crate::scaffold;
@@ -17,6 +17,10 @@ pub const APP: &str = "backend-flask/app.py";
 const REQUIREMENTS: &str = "backend-flask/requirements.txt";
 const GITPOD: &str = ".gitpod.yml";
 const DEVCONTAINER: &str = ".devcontainer/devcontainer.json";
+const FRONTEND: &str = "frontend-react-js/";
+const FRONTEND_PACKAGE: &str = "frontend-react-js/package.json";
+const FRONTEND_INDEX: &str = "frontend-react-js/src/index.js";
+const TRACING: &str = "frontend-react-js/src/tracing.js";
 const HOME_ACTIVITIES: &str = "backend-flask/services/home_activities.py";
 const USER_ACTIVITIES: &str = "backend-flask/services/user_activities.py";
 
@@ -248,9 +252,14 @@ pub fn plan(dir: &Path, manifest: &Manifest, opts: Options) -> Result<Plan, Fail
         .filter(|(p, _)| telemetry_parts && p.starts_with("backend-flask/telemetry/"))
         .collect();
     let mut our_requirements = String::new();
+    let mut frontend_templates = Vec::new();
     for (path, contents) in full {
         if path == REQUIREMENTS {
             our_requirements = contents;
+            continue;
+        }
+        if path.starts_with(FRONTEND) {
+            frontend_templates.push((path, contents));
             continue;
         }
         let wanted = path.starts_with("aws/json/")
@@ -263,6 +272,14 @@ pub fn plan(dir: &Path, manifest: &Manifest, opts: Options) -> Result<Plan, Fail
         if wanted {
             new_files.push((path, contents));
         }
+    }
+    // The React frontend: its tracing module, imported first, and the packages it needs.
+    if manifest.frontend.collector {
+        let found = frontend(dir, frontend_templates)?;
+        new_files.extend(found.new_files);
+        files.extend(found.edited);
+        warnings.extend(found.warnings);
+        notes.extend(found.notes);
     }
     for (path, contents) in new_files {
         let file = match read(dir, &path)? {
@@ -450,6 +467,114 @@ pub fn plan(dir: &Path, manifest: &Manifest, opts: Options) -> Result<Plan, Fail
         warnings,
         notes,
     })
+}
+
+/// What tracing the frontend takes.
+#[derive(Default)]
+struct Frontend {
+    /// Files written only where nothing exists.
+    new_files: Vec<(String, String)>,
+    /// The user's files, edited.
+    edited: Vec<File>,
+    warnings: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// The frontend's part of the plan. A repository without `frontend-react-js/` gets init's small
+/// frontend whole; one with its own gets `src/tracing.js`, an import of it first in
+/// `src/index.js`, and the OpenTelemetry packages in `package.json`. A tracing module of the
+/// user's own (one that creates a WebTracerProvider) is left to them.
+fn frontend(dir: &Path, templates: Vec<(String, String)>) -> Result<Frontend, Failure> {
+    let mut out = Frontend::default();
+    let Some(package) = read(dir, FRONTEND_PACKAGE)? else {
+        out.new_files = templates;
+        return Ok(out);
+    };
+    let located = |path: &str, line: usize, column: usize, message: &str| {
+        Failure::bad_input(format!("{path}:{line}:{column}: {message}"))
+            .hint("fix it first (the frontend cannot build like this either); init changes nothing until then")
+    };
+    if read(dir, TRACING)?.is_none() {
+        if let Some(theirs) = own_tracing_module(dir) {
+            out.notes.push(format!(
+                "{theirs} sets up tracing already: left as is, and no src/tracing.js added (`cruddur-obs doctor` checks it)"
+            ));
+            return Ok(out);
+        }
+    }
+    let template = |name: &str| {
+        templates
+            .iter()
+            .find(|(p, _)| p == name)
+            .map(|(_, c)| c.clone())
+            .expect("the frontend templates are rendered")
+    };
+    out.new_files.push((TRACING.to_string(), template(TRACING)));
+
+    match read(dir, FRONTEND_INDEX)? {
+        Some(text) => {
+            let js = javascript::JsFile::parse(&text)
+                .map_err(|e| located(FRONTEND_INDEX, e.line, e.column, &e.message))?;
+            out.edited
+                .push(edited(FRONTEND_INDEX, text, &js.import_first("tracing")));
+        }
+        None => out.notes.push(format!(
+            "{FRONTEND_INDEX} does not exist: import './tracing' first in the frontend's entry file"
+        )),
+    }
+
+    let ours = package_json::dependencies(&template(FRONTEND_PACKAGE))
+        .expect("the template's package.json parses");
+    let pins: Vec<(String, String)> = ours
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("@opentelemetry/"))
+        .collect();
+    let (edits, conflicts) = package_json::plan(&package, &pins)
+        .map_err(|p| located(FRONTEND_PACKAGE, p.line, p.column, &p.message))?;
+    for c in conflicts {
+        out.warnings.push(format!(
+            "{FRONTEND_PACKAGE}:{}: your `{}` {} is kept; src/tracing.js is tested with {}",
+            c.line, c.name, c.theirs, c.ours
+        ));
+    }
+    out.edited.push(edited(FRONTEND_PACKAGE, package, &edits));
+    Ok(out)
+}
+
+/// A module of the user's under frontend-react-js/src that creates a WebTracerProvider in live
+/// code, other than src/tracing.js.
+fn own_tracing_module(dir: &Path) -> Option<String> {
+    let src = dir.join("frontend-react-js/src");
+    let mut stack = vec![src.clone()];
+    let mut found = Vec::new();
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if entry.file_name() != "node_modules" {
+                    stack.push(path);
+                }
+            } else if path
+                .extension()
+                .is_some_and(|e| ["js", "jsx", "ts", "tsx"].iter().any(|x| e == *x))
+            {
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let live = javascript::JsFile::parse(&text)
+                    .is_ok_and(|f| !f.constructions("WebTracerProvider").is_empty());
+                if live {
+                    let relative = path.strip_prefix(dir).unwrap_or(&path);
+                    found.push(relative.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+    }
+    found.sort();
+    found.into_iter().next()
 }
 
 /// A warning for each file to be edited that has uncommitted changes, so that `git diff` stays

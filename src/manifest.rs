@@ -99,7 +99,8 @@ pub struct Rollbar {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Frontend {
-    /// An OpenTelemetry Collector for the React frontend, which keeps the Honeycomb key out of the browser.
+    /// Trace the React frontend: src/tracing.js, and an OpenTelemetry Collector that adds the
+    /// Honeycomb key, which so stays out of the browser.
     pub collector: bool,
 }
 

@@ -53,6 +53,15 @@ const TEMPLATES: &[Template] = &[
     template!("aws/json/xray.json", |m| m.xray.enabled),
     template!("aws/json/xray-group.json", |m| m.xray.enabled),
     template!("otel-collector-config.yaml", |m| m.frontend.collector),
+    template!("frontend-react-js/package.json", |m| m.frontend.collector),
+    template!("frontend-react-js/Dockerfile", |m| m.frontend.collector),
+    template!("frontend-react-js/.dockerignore", |m| m.frontend.collector),
+    template!("frontend-react-js/public/index.html", |m| m
+        .frontend
+        .collector),
+    template!("frontend-react-js/src/index.js", |m| m.frontend.collector),
+    template!("frontend-react-js/src/App.js", |m| m.frontend.collector),
+    template!("frontend-react-js/src/tracing.js", |m| m.frontend.collector),
     template!(".gitpod.yml", |m| m.workspace.host == Host::Gitpod),
     template!(".devcontainer/devcontainer.json", |m| m.workspace.host
         == Host::Codespaces),

@@ -8,6 +8,7 @@ mod cli;
 mod doctor;
 mod doctor_cases;
 mod env;
+mod frontend;
 mod help;
 mod init;
 mod instrument;

@@ -76,8 +76,12 @@ pub struct InitArgs {
     /// X-Ray requests traced per second before the rate applies [default: 5]
     #[arg(long, value_name = "COUNT")]
     reservoir: Option<i32>,
-    /// Add an OpenTelemetry Collector for the React frontend, so the Honeycomb key stays out of the browser (off by default)
-    #[arg(long, overrides_with = "no_frontend_collector")]
+    /// Trace the React frontend too: src/tracing.js, its packages, and an OpenTelemetry Collector that keeps the Honeycomb key out of the browser (off by default)
+    #[arg(
+        long,
+        visible_alias = "trace-frontend",
+        overrides_with = "no_frontend_collector"
+    )]
     frontend_collector: bool,
     #[arg(long, hide = true)]
     no_frontend_collector: bool,
@@ -356,6 +360,12 @@ fn next_steps(dir: &std::path::Path, m: &Manifest) -> Vec<String> {
             .push("cruddur-obs up                # the X-Ray group and rule, the log group".into());
     }
     steps.push("cruddur-obs doctor            # checks everything".into());
+    if m.frontend.collector {
+        steps.push(
+            "npm install --prefix frontend-react-js   # the tracing packages package.json pins"
+                .into(),
+        );
+    }
     steps.push(
         "docker compose up             # or: cd backend-flask && flask --app app run --port 4567"
             .into(),

@@ -4,6 +4,8 @@
 
 pub mod devcontainer;
 pub mod gitpod;
+pub mod javascript;
+pub mod package_json;
 pub mod python;
 pub mod requirements;
 
