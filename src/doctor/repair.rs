@@ -580,7 +580,7 @@ mod tests {
             out,
             text.replace(
                 "  allow_headers=\"content-type,if-modified-since\"",
-                "  allow_headers=\"content-type,if-modified-since,traceparent,tracestate\""
+                "  allow_headers=[\"content-type\", \"if-modified-since\", \"traceparent\", \"tracestate\"]"
             )
         );
         let formatted = "cors = CORS(app,\n  allow_headers=f\"{base},x\")\n";
@@ -871,7 +871,7 @@ mod tests {
         assert!(changed[0]
             .1
             .contains("CloudWatchLogHandler(log_group_name="));
-        assert!(changed[1].1.contains("traceparent,tracestate"));
+        assert!(changed[1].1.contains("\"traceparent\", \"tracestate\"]"));
         assert!(changed[2].1.starts_with("  LOGGER.info("));
     }
 }

@@ -648,29 +648,39 @@ impl PythonFile {
     fn header_edit(&self, value: Node) -> Result<Option<Edit>, String> {
         match value.kind() {
             "string" => {
-                let Some((content, end)) = self.plain_string(value) else {
+                let Some((content, _)) = self.plain_string(value) else {
                     return Err(
                         "allow_headers is a formatted string: add traceparent and tracestate to it yourself"
                             .into(),
                     );
                 };
-                let have: Vec<String> = content
+                if content.trim() == "*" {
+                    return Ok(None);
+                }
+                // flask-cors matches a string as ONE header name (or pattern): a comma-separated
+                // string matches no header at all. The headers become a list, in the file's quotes.
+                let mut headers: Vec<String> = content
                     .split(',')
-                    .map(|h| h.trim().to_ascii_lowercase())
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
                     .collect();
-                if have.iter().any(|h| h == "*") {
-                    return Ok(None);
+                let have: Vec<String> = headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+                for h in TRACE_HEADERS {
+                    if !have.iter().any(|x| x == h) {
+                        headers.push(h.to_string());
+                    }
                 }
-                let missing: Vec<&str> = TRACE_HEADERS
-                    .into_iter()
-                    .filter(|h| !have.iter().any(|x| x == h))
+                let quote = value
+                    .child(0)
+                    .map_or("\"".to_string(), |q| self.node_text(q).to_string());
+                let list: Vec<String> = headers
+                    .iter()
+                    .map(|h| format!("{quote}{h}{quote}"))
                     .collect();
-                if missing.is_empty() {
-                    return Ok(None);
-                }
-                let sep = if content.contains(", ") { ", " } else { "," };
-                let lead = if content.trim().is_empty() { "" } else { sep };
-                Ok(Some(Edit::insert(end, format!("{lead}{}", missing.join(sep)))))
+                Ok(Some(Edit::replace(
+                    value.start_byte()..value.end_byte(),
+                    format!("[{}]", list.join(", ")),
+                )))
             }
             "list" => {
                 let elements: Vec<Node> = value
@@ -1509,7 +1519,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("allow_headers=\"content-type,if-modified-since,traceparent,tracestate\""),
+            out.contains("allow_headers=[\"content-type\", \"if-modified-since\", \"traceparent\", \"tracestate\"]"),
             "{out}"
         );
         assert!(out.ends_with("return data, 200"));
