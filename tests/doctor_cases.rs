@@ -1,8 +1,9 @@
 //! doctor on real-shaped repositories wired by hand (tests/fixtures/doctor/cases.json): each case
 //! is the week-2 repository of tests/fixtures/repos/handwired with overlays from
-//! tests/fixtures/doctor/<overlay>/ and patches applied. doctor runs offline with only the case's
-//! variables; what it says is checked, and for a case with `fix`, `doctor --fix --yes` repairs
-//! it: the finding is gone afterwards, the Python still compiles, and the last case's app serves.
+//! tests/fixtures/doctor/<overlay>/, files from what `init` writes, and patches applied. doctor
+//! runs offline with only the case's variables; what it says is checked, and for a case with
+//! `fix`, `doctor --fix --yes` repairs it: the finding is gone afterwards, the Python still
+//! compiles, and the last case's app serves.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,6 +24,9 @@ struct Case {
     patches: Vec<Patch>,
     #[serde(default)]
     write: BTreeMap<String, String>,
+    /// Files taken from what `cruddur-obs init` writes: the templates as a user gets them.
+    #[serde(default)]
+    from_init: Option<FromInit>,
     #[serde(default)]
     env: BTreeMap<String, String>,
     #[serde(default)]
@@ -36,6 +40,14 @@ struct Case {
     serves: bool,
     #[allow(dead_code)]
     about: String,
+}
+
+#[derive(Deserialize, Debug)]
+struct FromInit {
+    /// `init`'s flags (`--yes` is added).
+    args: Vec<String>,
+    /// The files to copy into the case, by path.
+    files: Vec<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -70,6 +82,30 @@ fn prepare(case: &Case) -> tempfile::TempDir {
     let fixtures = repo().join("tests/fixtures/doctor");
     for o in &case.overlays {
         copy_tree(&fixtures.join(o), dir.path(), &[]);
+    }
+    if let Some(init) = &case.from_init {
+        let scratch = tempfile::tempdir().unwrap();
+        let out = cruddur()
+            .arg("init")
+            .arg(scratch.path())
+            .arg("--yes")
+            .args(&init.args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: init failed: {}{}",
+            case.id,
+            stdout_of(&out),
+            stderr_of(&out)
+        );
+        for f in &init.files {
+            let text = std::fs::read_to_string(scratch.path().join(f))
+                .unwrap_or_else(|e| panic!("{}: init wrote no {f}: {e}", case.id));
+            let path = dir.path().join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
     }
     for p in &case.patches {
         let path = dir.path().join(&p.file);

@@ -38,6 +38,7 @@ pub enum Section {
     Aws,
     Rollbar,
     Files,
+    Frontend,
     Security,
     Spending,
 }
@@ -51,6 +52,7 @@ impl Section {
             Section::Aws => "AWS",
             Section::Rollbar => "Rollbar",
             Section::Files => "Files",
+            Section::Frontend => "Frontend",
             Section::Security => "Security",
             Section::Spending => "Spending",
         }
@@ -297,6 +299,7 @@ mod tests {
             include_str!("checks/backend.rs"),
             include_str!("checks/environment.rs"),
             include_str!("checks/files.rs"),
+            include_str!("checks/frontend.rs"),
             include_str!("checks/security.rs"),
             include_str!("checks/honeycomb.rs"),
             include_str!("checks/aws.rs"),

@@ -69,6 +69,44 @@ impl File {
             .map(|(n, _)| format!("{}:{n}", self.path))
     }
 
+    /// The line of a key in a YAML file written in block style, found by its path from the
+    /// top (`["receivers", "otlp", "protocols", "http"]`), as `path:line`; when the full path is
+    /// not written, the line of its longest written beginning; None when not even its first key is.
+    pub fn locate_key(&self, keys: &[&str]) -> Option<String> {
+        let mut open: Vec<(usize, String)> = Vec::new();
+        let mut best: Option<(usize, usize)> = None;
+        for (n, line) in self.lines() {
+            let text = line.trim_start();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            let depth = line.len() - text.len();
+            while open.last().is_some_and(|(d, _)| *d >= depth) {
+                open.pop();
+            }
+            let Some((key, _)) = text.split_once(':') else {
+                continue;
+            };
+            let key = key.trim().trim_matches(['"', '\'']);
+            if key.is_empty() || key.starts_with("- ") || key.contains(['{', '[']) {
+                continue;
+            }
+            open.push((depth, key.to_string()));
+            let matched = open
+                .iter()
+                .zip(keys)
+                .take_while(|((_, k), want)| k == *want)
+                .count();
+            if matched == open.len() && best.is_none_or(|(m, _)| matched > m) {
+                best = Some((matched, n));
+                if matched == keys.len() {
+                    break;
+                }
+            }
+        }
+        best.map(|(_, n)| format!("{}:{n}", self.path))
+    }
+
     pub fn yaml(&self) -> Result<serde_yaml_ng::Value, String> {
         serde_yaml_ng::from_str(&self.text).map_err(|e| match e.location() {
             Some(l) => format!("{}:{}:{}: {e}", self.path, l.line(), l.column()),
@@ -98,6 +136,8 @@ pub struct Workspace {
     pub aws_json: Vec<File>,
     /// The frontend's sources under frontend-react-js/src/.
     pub frontend: Vec<File>,
+    /// frontend-react-js/package.json: the versions the frontend pins.
+    pub frontend_package: Option<File>,
     /// Scripts under bin/ (where people kept their aws cli commands).
     pub scripts: Vec<File>,
     pub dotenv: Option<File>,
@@ -293,6 +333,7 @@ impl Workspace {
                 .iter()
                 .flat_map(|ext| read_tree(dir, "frontend-react-js/src", &format!(".{ext}")))
                 .collect(),
+            frontend_package: read(dir, "frontend-react-js/package.json"),
             scripts: read_tree(dir, "bin", ""),
             dotenv: read(dir, ".env"),
             gitignore: read(dir, ".gitignore"),

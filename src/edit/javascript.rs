@@ -195,9 +195,7 @@ impl JsFile {
                     .set_language(&tree_sitter_javascript::LANGUAGE.into())
                     .expect("the JavaScript grammar matches the tree-sitter version");
                 let tree = parser.parse(text, None).unwrap_or_else(|| {
-                    parser
-                        .parse("", None)
-                        .expect("an empty text always parses")
+                    parser.parse("", None).expect("an empty text always parses")
                 });
                 (
                     JsFile {
@@ -226,7 +224,9 @@ impl JsFile {
             if callee.is_none_or(|c| c.kind() != "identifier" || self.node_text(c) != "require") {
                 return;
             }
-            let first = n.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+            let first = n
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0));
             if let Some(arg) = first.filter(|a| a.kind() == "string") {
                 found.push((
                     string_value(self.node_text(arg)),
@@ -387,7 +387,8 @@ impl JsFile {
                 _ => return,
             };
             let is_env = object.is_some_and(|o| {
-                o.kind() == "member_expression" && self.node_text(o).replace(' ', "") == "process.env"
+                o.kind() == "member_expression"
+                    && self.node_text(o).replace(' ', "") == "process.env"
             });
             if let (true, Some(name)) = (is_env, name) {
                 found.push((name, self.line_of(n.start_byte())));
@@ -422,14 +423,12 @@ impl JsFile {
     }
 
     /// An expression as a value: identifiers followed to their declaration (a few steps at
-    /// most), parentheses removed, arrays, objects, `a ? b : c` and binary expressions
+    /// most; the value keeps the identifier's place), parentheses removed, arrays, objects, `a ? b : c` and binary expressions
     /// broken into their parts.
     fn value(&self, node: Node, depth: usize) -> Value {
         let node = if node.kind() == "parenthesized_expression" {
             let mut c = node.walk();
-            let inner = node
-                .named_children(&mut c)
-                .find(|x| x.kind() != "comment");
+            let inner = node.named_children(&mut c).find(|x| x.kind() != "comment");
             match inner {
                 Some(inner) => return self.value(inner, depth + 1),
                 None => node,
@@ -439,7 +438,10 @@ impl JsFile {
         };
         if depth < 8 && matches!(node.kind(), "identifier" | "shorthand_property_identifier") {
             if let Some(declared) = self.declaration(self.node_text(node)) {
-                return self.value(declared, depth + 1);
+                // What it holds, at the place it is used.
+                let mut held = self.value(declared, depth + 1);
+                (held.line, held.column) = line_column(&self.text, node.start_byte());
+                return held;
             }
         }
         let (line, column) = line_column(&self.text, node.start_byte());
@@ -495,9 +497,9 @@ impl JsFile {
                             self.node_text(entry).to_string(),
                             self.value(entry, depth + 1),
                         )),
-                        "spread_element" => {
-                            value.fields.push(("...".into(), self.value(entry, depth + 1)))
-                        }
+                        "spread_element" => value
+                            .fields
+                            .push(("...".into(), self.value(entry, depth + 1))),
                         _ => {}
                     }
                 }
@@ -711,6 +713,99 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e.line, 2, "{}", e.message);
+    }
+
+    #[test]
+    fn values_follow_variables_and_keep_their_parts() {
+        let text = "import { FetchInstrumentation } from '@opentelemetry/instrumentation-fetch';\nconst backend = process.env.REACT_APP_BACKEND_URL;\nconst propagateTraceHeaderCorsUrls = backend ? [new RegExp(backend), 'https://x'] : [];\n// new FetchInstrumentation({ propagateTraceHeaderCorsUrls: 'https://commented' });\nnew FetchInstrumentation({ propagateTraceHeaderCorsUrls });\nnew FetchInstrumentation({ propagateTraceHeaderCorsUrls: (backend) });\nnew FetchInstrumentation({ propagateTraceHeaderCorsUrls: 'https://' + host });";
+        let f = JsFile::parse(text).unwrap();
+        let values = f.property_values("propagateTraceHeaderCorsUrls");
+        assert_eq!(values.len(), 3);
+        // The shorthand is the variable: a ternary of two arrays, at the place it is used.
+        assert_eq!(
+            (values[0].kind.as_str(), values[0].line),
+            ("ternary_expression", 5)
+        );
+        let first = &values[0].parts[0];
+        assert_eq!(first.kind, "array");
+        let kinds: Vec<&str> = first.parts.iter().map(|p| p.kind.as_str()).collect();
+        assert_eq!(kinds, ["new_expression", "string"]);
+        assert_eq!(first.parts[1].line, 3);
+        assert_eq!(values[1].kind, "member_expression");
+        assert_eq!(values[1].text, "process.env.REACT_APP_BACKEND_URL");
+        assert_eq!(values[1].line, 6);
+        assert_eq!(values[2].operator.as_deref(), Some("+"));
+        assert_eq!(values[2].parts[0].kind, "string");
+    }
+
+    #[test]
+    fn constructions_with_their_options() {
+        let text = "const options = { url: `${collector}/v1/traces`, ...extra };\nconst a = new OTLPTraceExporter(options);\nconst b = new OTLPTraceExporter({ headers: { 'x-honeycomb-team': key } });\nconst c = new otlp.OTLPTraceExporter();";
+        let f = JsFile::parse(text).unwrap();
+        let made = f.constructed("OTLPTraceExporter");
+        assert_eq!(made.len(), 3);
+        let a = &made[0].arguments[0];
+        assert_eq!(a.kind, "object");
+        assert_eq!(a.field("url").unwrap().kind, "template_string");
+        assert!(a.field("...").is_some());
+        let b = &made[1].arguments[0];
+        assert!(b.field("url").is_none());
+        assert_eq!(b.field("headers").unwrap().fields[0].0, "x-honeycomb-team");
+        assert!(made[2].arguments.is_empty());
+        assert_eq!(made[2].line, 4);
+    }
+
+    #[test]
+    fn strings_env_reads_member_calls_and_modules() {
+        let text = "import { trace } from '@opentelemetry/api';\nconst sdk = require('@opentelemetry/sdk-trace-web');\n// const key = 'commented';\nconst HONEYCOMB_API_KEY = 'abc';\nconst headers = { 'x-honeycomb-team': process.env['REACT_APP_HONEYCOMB_API_KEY'] };\nwindow.title = `Crüddur 🐦 ${process.env.REACT_APP_NAME}`;\nprovider.addSpanProcessor(processor);\n// provider.addSpanProcessor(commented);";
+        let f = JsFile::parse(text).unwrap();
+        assert_eq!(
+            f.modules(),
+            [
+                ("@opentelemetry/api".to_string(), 1),
+                ("@opentelemetry/sdk-trace-web".to_string(), 2)
+            ]
+        );
+        let strings: Vec<(String, Option<String>, usize)> = f
+            .strings()
+            .into_iter()
+            .filter(|s| s.line > 2)
+            .map(|s| (s.value, s.owner, s.line))
+            .collect();
+        assert_eq!(
+            strings,
+            [
+                ("abc".to_string(), Some("HONEYCOMB_API_KEY".to_string()), 4),
+                ("x-honeycomb-team".to_string(), None, 5),
+                ("REACT_APP_HONEYCOMB_API_KEY".to_string(), None, 5),
+                (
+                    "Crüddur 🐦 ${process.env.REACT_APP_NAME}".to_string(),
+                    Some("window.title".to_string()),
+                    6
+                ),
+            ]
+        );
+        assert_eq!(
+            f.env_reads(),
+            [
+                ("REACT_APP_HONEYCOMB_API_KEY".to_string(), 5),
+                ("REACT_APP_NAME".to_string(), 6)
+            ]
+        );
+        let calls = f.member_calls("addSpanProcessor");
+        assert_eq!(calls.len(), 1);
+        assert_eq!((calls[0].object.as_str(), calls[0].line), ("provider", 7));
+    }
+
+    #[test]
+    fn a_file_with_a_syntax_error_is_read_as_far_as_it_parses() {
+        let text = "import { WebTracerProvider } from '@opentelemetry/sdk-trace-web';\nconst provider: WebTracerProvider = new WebTracerProvider();\nprovider.addSpanProcessor(x);";
+        let (f, error) = JsFile::parse_lenient(text);
+        assert!(error.is_some());
+        assert_eq!(f.modules().len(), 1);
+        assert_eq!(f.member_calls("addSpanProcessor").len(), 1);
+        let (_, none) = JsFile::parse_lenient(INDEX);
+        assert!(none.is_none());
     }
 
     #[test]

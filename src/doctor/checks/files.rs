@@ -519,19 +519,37 @@ fn cors(w: &Workspace, _: &Probes) -> Outcome {
         ))
         .collect();
     let live = f.live.as_deref().unwrap_or(&f.text);
-    if !live.contains("traceparent") {
+    // Edits still pending once traceparent is named: an allow_headers string, which flask-cors
+    // matches as one header name, so "content-type,traceparent" matches no header at all.
+    let pending: Vec<usize> = crate::edit::python::PythonFile::parse(&f.text)
+        .map(|p| p.allow_trace_headers().0)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| crate::manifest::line_column(&f.text, e.range.start).0)
+        .collect();
+    if live.contains("traceparent") && !pending.is_empty() {
+        for line in pending {
+            found.push(
+                Outcome::error(
+                    format!("{}:{line}: allow_headers is one string of comma-separated names, but flask-cors matches a string as ONE header name: no header matches it, so the browser's preflight for traceparent is refused", f.path),
+                    "make it a list: allow_headers=[\"content-type\", \"if-modified-since\", \"traceparent\", \"tracestate\"]",
+                )
+                .repaired_by(Repair::new(&f.path, Fix::CorsTraceHeaders)),
+            );
+        }
+    } else if !live.contains("traceparent") {
         let at = code_lines(f)
             .find(|(_, l)| l.contains("CORS("))
             .map_or(f.path.clone(), |(n, _)| format!("{}:{n}", f.path));
         found.push(match w.frontend_traces() {
             Some(why) => Outcome::error(
                 format!("{at}: CORS does not allow the traceparent header, and {why}: the browser's requests are refused or their traces stop at the backend"),
-                "add \"traceparent\" and \"tracestate\" to allow_headers",
+                "list \"traceparent\" and \"tracestate\" in allow_headers, as a list (flask-cors reads a string as one header name)",
             )
             .repaired_by(Repair::new(&f.path, Fix::CorsTraceHeaders)),
             None => Outcome::hint(
                 format!("{at}: CORS does not allow the traceparent header; nothing in the frontend sends traces yet, so nothing breaks today"),
-                "when the frontend starts tracing, add \"traceparent\" and \"tracestate\" to allow_headers",
+                "when the frontend starts tracing, list \"traceparent\" and \"tracestate\" in allow_headers, as a list (flask-cors reads a string as one header name)",
             ),
         });
     }
@@ -573,7 +591,7 @@ fn collector_exporter(w: &Workspace, _: &Probes) -> Outcome {
 }
 
 /// Frontend services in compose: a name with "frontend" in it.
-fn frontends(w: &Workspace) -> Vec<String> {
+pub(super) fn frontends(w: &Workspace) -> Vec<String> {
     w.compose_services()
         .keys()
         .filter(|n| n.contains("frontend"))

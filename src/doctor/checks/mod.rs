@@ -4,6 +4,7 @@ pub mod aws;
 pub mod backend;
 pub mod environment;
 pub mod files;
+pub mod frontend;
 pub mod honeycomb;
 pub mod rollbar;
 pub mod security;
@@ -22,6 +23,7 @@ pub static ALL: LazyLock<Vec<&'static Check>> = LazyLock::new(|| {
         .chain(aws::CHECKS)
         .chain(rollbar::CHECKS)
         .chain(files::CHECKS)
+        .chain(frontend::CHECKS)
         .chain(security::CHECKS)
         .chain(spending::CHECKS)
         .collect()
@@ -39,6 +41,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("checks/backend.rs", include_str!("backend.rs")),
     ("checks/environment.rs", include_str!("environment.rs")),
     ("checks/files.rs", include_str!("files.rs")),
+    ("checks/frontend.rs", include_str!("frontend.rs")),
     ("checks/honeycomb.rs", include_str!("honeycomb.rs")),
     ("checks/rollbar.rs", include_str!("rollbar.rs")),
     ("checks/security.rs", include_str!("security.rs")),
@@ -71,6 +74,7 @@ mod tests {
             honeycomb::KEY_SHAPE,
             honeycomb::WHOAMI,
             aws::CREDENTIALS,
+            frontend::HONEYCOMB_KEY,
         ] {
             assert!(names.contains(&name), "no check is named {name}");
         }
@@ -97,5 +101,9 @@ mod tests {
         assert_eq!(at(honeycomb::DATASET_HEADER) + 1, at(aws::CREDENTIALS));
         assert_eq!(at(aws::DAEMON_REGION) + 1, at(rollbar::TOKEN));
         assert_eq!(at(rollbar::TEST_ITEM) + 1, at(files::CHECKS[0].name));
+        assert_eq!(
+            at(files::CHECKS[files::CHECKS.len() - 1].name) + 1,
+            at(frontend::HONEYCOMB_KEY)
+        );
     }
 }

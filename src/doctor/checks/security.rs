@@ -95,6 +95,9 @@ struct Detector {
     rollbar_init: regex_lite::Regex,
 }
 
+/// A Honeycomb ingest key: `hc` + region letter + `ik`/`ic` + `_` + 58 characters.
+pub(super) const HONEYCOMB_INGEST: &str = r"hc[a-z]i[kc]_[a-z0-9]{58}";
+
 fn pattern(p: &str) -> regex_lite::Regex {
     regex_lite::Regex::new(p).expect("valid pattern")
 }
@@ -109,7 +112,7 @@ impl Detector {
         };
         Detector {
             aws_key_id: pattern(r"(?:AKIA|ASIA)[A-Z0-9]{16}"),
-            honeycomb_ingest: pattern(r"hc[a-z]i[kc]_[a-z0-9]{58}"),
+            honeycomb_ingest: pattern(HONEYCOMB_INGEST),
             assigned: vec![
                 assignment(
                     &format!(
@@ -208,13 +211,13 @@ impl Detector {
 }
 
 /// Whether the match at `start..end` is a whole word: no letter or digit touches it.
-fn standalone(line: &str, start: usize, end: usize) -> bool {
+pub(super) fn standalone(line: &str, start: usize, end: usize) -> bool {
     let touches = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     !touches(line[..start].chars().next_back()) && !touches(line[end..].chars().next())
 }
 
 /// `xxxx`, `0000…`, `your-key-here` and the like: what docs and templates put in a key's place.
-fn placeholder(value: &str) -> bool {
+pub(super) fn placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     let mut chars = lower.chars();
     let first = chars.next();
@@ -233,7 +236,7 @@ fn aws_secret_shape(value: &str) -> bool {
 
 /// A configuration key (22 letters and digits) or a Classic key (32 hex digits); ingest keys
 /// are found by their own shape.
-fn honeycomb_shape(value: &str) -> bool {
+pub(super) fn honeycomb_shape(value: &str) -> bool {
     (value.len() == 22 && value.chars().all(|c| c.is_ascii_alphanumeric()))
         || (value.len() == 32 && value.chars().all(|c| c.is_ascii_hexdigit()))
 }
