@@ -7,7 +7,7 @@ use std::process::Command as Process;
 
 use crate::init::{init, init_ok};
 use crate::instrument::{materialize, snapshot};
-use crate::support::{repo, stdout_of, venv_bin};
+use crate::support::{cruddur, repo, stdout_of, venv_bin};
 
 const TRACING: &str = "frontend-react-js/src/tracing.js";
 const INDEX: &str = "frontend-react-js/src/index.js";
@@ -77,9 +77,63 @@ fn a_users_frontend_gains_only_its_import_and_packages() {
         "their pins stay"
     );
 
+    // Compose merges the override into their file: the frontend waits for the collector and
+    // gets its URL, with the REACT_APP_ prefix, and their own settings stay.
+    let merged = crate::init::compose_config(dir.path());
+    let frontend = service(&merged, "frontend-react-js");
+    assert!(frontend.contains("otel-collector"), "{frontend}");
+    assert!(
+        frontend.contains("REACT_APP_OTEL_COLLECTOR_URL: https://4318-ws.gitpod.example"),
+        "{frontend}"
+    );
+    assert!(
+        frontend.contains("REACT_APP_BACKEND_URL: https://4567-ws.gitpod.example"),
+        "{frontend}"
+    );
+    assert!(frontend.contains("target: 3000"), "{frontend}");
+
+    // doctor finds nothing wrong in the frontend, the collector or the backend's CORS.
+    let out = cruddur()
+        .current_dir(dir.path())
+        .args(["doctor", "--offline", "--json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks = report["checks"].as_array().unwrap();
+    for name in [
+        "files.cors",
+        "files.collector-depends-on",
+        "files.gitpod-ports",
+        "frontend.honeycomb-key",
+        "frontend.propagate-cors-urls",
+        "frontend.exporter-url",
+        "frontend.otel-api",
+        "frontend.collector-cors",
+    ] {
+        let check = checks
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {report:#}"));
+        assert_eq!(check["status"], "ok", "{check:#}");
+    }
+
     // A second run changes nothing.
     init_ok(dir.path(), RETROFIT);
     assert!(snapshot(dir.path()) == after, "a second init changed files");
+}
+
+/// One service's block in `docker-compose config`'s output (services are indented by two
+/// spaces, their settings by four).
+fn service(merged: &str, name: &str) -> String {
+    let header = format!("  {name}:");
+    let block: Vec<&str> = merged
+        .lines()
+        .skip_while(|l| *l != header)
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .collect();
+    assert!(!block.is_empty(), "no {name} service:\n{merged}");
+    block.join("\n")
 }
 
 #[test]
@@ -166,13 +220,7 @@ fn a_fresh_workspace_gets_a_small_frontend_wired_to_the_collector() {
     assert_eq!(first_import, "import './tracing';");
 
     let compose = crate::init::compose_config(dir.path());
-    let frontend = compose
-        .split("\n  frontend-react-js:\n")
-        .nth(1)
-        .expect("a frontend service")
-        .split("\n  otel-collector:")
-        .next()
-        .unwrap();
+    let frontend = service(&compose, "frontend-react-js");
     assert!(
         frontend.contains("otel-collector"),
         "depends on the collector:\n{frontend}"

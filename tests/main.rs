@@ -4,6 +4,7 @@ mod support;
 
 mod awscli_fake;
 mod backend;
+mod browser;
 mod cli;
 mod doctor;
 mod doctor_cases;

@@ -11,10 +11,16 @@ exactly one line to stdout:
 then serves until SIGTERM/SIGINT and exits 0. Nothing is logged per request.
 
 Received traffic (HTTP on the one port, X-Ray on the UDP socket):
-  POST /v1/traces          OTLP/HTTP, protobuf (application/x-protobuf) or OTLP JSON, optionally
-                           Content-Encoding: gzip. Every span is stored flattened (see flatten_span).
-                           Answers 200 with an empty ExportTraceServiceResponse in the request's
-                           content type; 400 for an undecodable body, 415 for another content type.
+  POST /v1/traces          OTLP/HTTP, protobuf (application/x-protobuf, as the Python SDK sends) or
+                           OTLP JSON (application/json, as the browser's exporter-trace-otlp-http
+                           sends: hex ids, string timestamps, numeric enums), optionally
+                           Content-Encoding: gzip. Every span is stored flattened the same way from
+                           either (see flatten_span). Answers 200 with an empty
+                           ExportTraceServiceResponse in the request's content type; 400 for an
+                           undecodable body, 415 for another content type.
+  OPTIONS (any path)       A CORS preflight (Origin and Access-Control-Request-Method set), answered
+                           as the OpenTelemetry Collector's confighttp `cors` settings (rs/cors) do;
+                           see POST /_fake/cors. Every preflight is recorded (cors_preflights).
   POST /v1/metrics, /v1/logs   200, counted only.
   UDP datagrams            X-Ray segments: a JSON header line, a newline, a segment document.
   POST /api/1/item/        Rollbar. The token (X-Rollbar-Access-Token header, else the body's
@@ -23,12 +29,29 @@ Received traffic (HTTP on the one port, X-Ray on the UDP socket):
   GET  /1/auth             Honeycomb whoami for keys registered through the control API.
   GET  /2/auth             Honeycomb management-key whoami (Authorization: Bearer <id>:<secret>).
 
+CORS, off until POST /_fake/cors sets allowed origins, then on every path but /_fake/:
+  preflight, origin allowed (exactly, or by a pattern where * stands for any characters; "*" alone
+      allows every origin), method GET, POST or HEAD, every requested header allowed:
+      204 with Access-Control-Allow-Origin: <the origin>, Access-Control-Allow-Methods: <the
+      method>, Access-Control-Allow-Headers: <the requested headers>,
+      Access-Control-Allow-Credentials: true, and Access-Control-Max-Age when max_age is set.
+      Allowed headers: those configured (any when one is "*"), plus Accept, Accept-Language,
+      Content-Type, Content-Language and Origin, plus X-Requested-With when none are configured.
+  preflight, anything else: 204 with no Access-Control-* header, so the browser refuses.
+  a request from an allowed origin: its answer carries Access-Control-Allow-Origin: <the origin>
+      and Access-Control-Allow-Credentials: true; from another origin, no Access-Control-* header.
+  With CORS off (the start, and after a reset), a preflight is answered 405, as the collector's
+  OTLP receiver answers OPTIONS without `cors`, and recorded as not allowed.
+
 Test control, never recorded as received traffic:
-  POST /_fake/reset            empty stores, normal modes, no registered keys
+  POST /_fake/reset            empty stores, normal modes, no registered keys, CORS off
   GET  /_fake/received         everything received so far (see State.snapshot)
   POST /_fake/honeycomb/keys   register a Honeycomb key
   POST /_fake/mode             {"honeycomb": "normal"|"rate_limited"|"hang",
                                 "rollbar": "normal"|"rate_limited"} (either key may be left out)
+  POST /_fake/cors             {"allowed_origins": [...], "allowed_headers": [...], "max_age": N}
+                               as the collector's receivers.otlp.protocols.http.cors; replaces the
+                               whole setting (a key left out: none, 0); answers the setting
 Standard library plus opentelemetry-proto (and its protobuf) only.
 """
 
@@ -62,6 +85,10 @@ HONEYCOMB_MODES = ("normal", "rate_limited", "hang")
 ROLLBAR_MODES = ("normal", "rate_limited")
 KEY_TYPES = ("ingest", "configuration", "management")
 HANG_STEP = 0.05  # seconds between checks while a "hang" request holds its connection
+# rs/cors, as the collector configures it: the methods it allows by default, and the request
+# headers it always allows besides the configured ones.
+CORS_METHODS = ("GET", "POST", "HEAD")
+CORS_ALWAYS_ALLOWED_HEADERS = ("accept", "accept-language", "content-type", "content-language", "origin")
 
 # What Honeycomb answers for a configuration key with every permission but columns.
 FULL_ACCESS = {"events": True, "markers": True, "triggers": True, "boards": True, "queries": True,
@@ -100,6 +127,8 @@ class State:
         self.other_requests = []
         self.keys = {}  # key (management: id) -> registration
         self.modes = {"honeycomb": "normal", "rollbar": "normal"}
+        self.cors = parse_cors({})  # off: no allowed origins
+        self.cors_preflights = []
         # Bumped on every reset and mode change: ends any "hang" in progress.
         self.generation = getattr(self, "generation", 0) + 1
 
@@ -112,12 +141,16 @@ class State:
             "rollbar_items": self.rollbar_items,
             "honeycomb_auth_calls": self.honeycomb_auth_calls,
             "otlp_other": self.otlp_other,
+            # Every CORS preflight: path, origin, requested method and headers, whether it was
+            # allowed (and if not, why), and the status answered.
+            "cors_preflights": self.cors_preflights,
             # Beyond the basic shape, for diagnosing a test: every Rollbar POST with its status,
             # OTLP bodies that could not be decoded, and requests to paths nobody serves.
             "rollbar_calls": self.rollbar_calls,
             "bad_otlp": self.bad_otlp,
             "other_requests": self.other_requests,
             "modes": self.modes,
+            "cors": self.cors,
         })
 
 
@@ -205,6 +238,76 @@ def decode_traces(body, content_type):
         raise BadRequest(415, f"unsupported content type {content_type!r}; "
                               "OTLP/HTTP uses application/x-protobuf or application/json")
     return request
+
+
+# --- CORS, as the collector's confighttp sets up rs/cors
+
+
+def origin_allowed(cors, origin):
+    origin = origin.lower()
+    for pattern in cors["allowed_origins"]:
+        pattern = pattern.lower()
+        if pattern == "*" or pattern == origin:
+            return True
+        if "*" in pattern and re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), origin):
+            return True
+    return False
+
+
+def header_allowed(cors, name):
+    configured = [h.lower() for h in cors["allowed_headers"]]
+    if "*" in configured:
+        return True
+    always = CORS_ALWAYS_ALLOWED_HEADERS + (() if configured else ("x-requested-with",))
+    return name in always or name in configured
+
+
+def cors_preflight(cors, origin, method, requested_headers):
+    """-> (allowed, reason when not, the Access-Control-* headers to answer with)."""
+    if not cors["allowed_origins"]:
+        return False, "CORS is off: no allowed_origins (POST /_fake/cors)", []
+    if not origin_allowed(cors, origin):
+        return False, f"origin {origin!r} is not in allowed_origins {cors['allowed_origins']}", []
+    method = method.strip().upper()
+    if method not in CORS_METHODS:
+        return False, f"method {method!r} is not one of {', '.join(CORS_METHODS)}", []
+    refused = [h for h in requested_headers if not header_allowed(cors, h)]
+    if refused:
+        return False, f"headers not allowed: {', '.join(refused)}", []
+    headers = [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Methods", method)]
+    if requested_headers:
+        headers.append(("Access-Control-Allow-Headers", ", ".join(requested_headers)))
+    headers.append(("Access-Control-Allow-Credentials", "true"))
+    if cors["max_age"] > 0:
+        headers.append(("Access-Control-Max-Age", str(cors["max_age"])))
+    return True, None, headers
+
+
+def cors_actual(cors, origin, method):
+    """The Access-Control-* (and Vary) headers for the answer to a request that is no preflight."""
+    if not cors["allowed_origins"]:
+        return []
+    headers = [("Vary", "Origin")]
+    if origin is not None and origin_allowed(cors, origin) and method in CORS_METHODS:
+        headers += [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true")]
+    return headers
+
+
+def parse_cors(body):
+    unknown = set(body) - {"allowed_origins", "allowed_headers", "max_age"}
+    if unknown:
+        raise ValueError(f"unknown cors keys: {sorted(unknown)}")
+    cors = {}
+    for name in ("allowed_origins", "allowed_headers"):
+        value = body.get(name, [])
+        if not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
+            raise ValueError(f"{name} must be a list of non-empty strings")
+        cors[name] = list(value)
+    max_age = body.get("max_age", 0)
+    if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0:
+        raise ValueError("max_age must be a whole number of seconds, 0 or more")
+    cors["max_age"] = max_age
+    return cors
 
 
 # --- X-Ray over UDP
@@ -299,6 +402,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in getattr(self, "_cors_headers", []):
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -317,8 +422,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._dispatch("DELETE")
 
+    def do_OPTIONS(self):
+        self._dispatch("OPTIONS")
+
     def _dispatch(self, method):
         path = urlsplit(self.path).path
+        self._cors_headers = []
         try:
             try:
                 raw = self._read_body()
@@ -330,6 +439,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(e.status, {"error": e.message})
             if path == "/_fake" or path.startswith("/_fake/"):
                 return self._control(method, path, raw)
+            origin = self.headers.get("Origin")
+            requested_method = self.headers.get("Access-Control-Request-Method")
+            if method == "OPTIONS" and origin is not None and requested_method is not None:
+                return self._preflight(path, origin, requested_method)
+            with self.state.lock:
+                self._cors_headers = cors_actual(self.state.cors, origin, method)
             route = {
                 ("POST", "/v1/traces"): self._traces,
                 ("POST", "/v1/metrics"): lambda raw: self._otlp_other("metrics"),
@@ -349,6 +464,36 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug in the fake: show it, and answer 500
             traceback.print_exc()
             self._send(500, {"error": "internal error in the fake"})
+
+    # -- CORS
+
+    def _preflight(self, path, origin, requested_method):
+        requested_headers = [h.strip().lower()
+                             for h in self.headers.get("Access-Control-Request-Headers", "").split(",") if h.strip()]
+        with self.state.lock:
+            cors = copy.deepcopy(self.state.cors)
+        allowed, reason, headers = cors_preflight(cors, origin, requested_method, requested_headers)
+        # Off, the collector's OTLP receiver answers OPTIONS 405; with cors set, rs/cors answers
+        # every preflight 204 and leaves the Access-Control-* headers out of a refused one.
+        status = 204 if cors["allowed_origins"] else 405
+        with self.state.lock:
+            self.state.cors_preflights.append({
+                "path": path, "origin": origin, "method": requested_method,
+                "headers": requested_headers, "allowed": allowed, "reason": reason, "status": status})
+        self.send_response(status)
+        if cors["allowed_origins"]:
+            self.send_header("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+        for name, value in headers:
+            self.send_header(name, value)
+        if status == 204:
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            data = json.dumps({"error": f"405 method not allowed, supported: [POST]: OPTIONS {path}"}).encode()
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
     # -- OTLP
 
@@ -531,6 +676,11 @@ class Handler(BaseHTTPRequestHandler):
                 with state.lock:
                     state.keys[registration["key"]] = registration
                 return self._send(200, registration)
+            if (method, path) == ("POST", "/_fake/cors"):
+                cors = parse_cors(body)
+                with state.lock:
+                    state.cors = cors
+                return self._send(200, cors)
             if (method, path) == ("POST", "/_fake/mode"):
                 with state.lock:
                     modes = parse_modes(body, state.modes)
