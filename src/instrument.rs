@@ -263,6 +263,7 @@ pub fn plan(dir: &Path, manifest: &Manifest, opts: Options) -> Result<Plan, Fail
             continue;
         }
         let wanted = path.starts_with("aws/json/")
+            || path == crate::queries::FILE
             || path == ".env.example"
             || path == "otel-collector-config.yaml"
             || path == manifest::FILE

@@ -50,6 +50,7 @@ const TEMPLATES: &[Template] = &[
         .cloudwatch
         .enabled),
     template!("backend-flask/telemetry/rollbar.py", |m| m.rollbar.enabled),
+    template!("honeycomb/queries.json", |m| m.honeycomb.enabled),
     template!("aws/json/xray.json", |m| m.xray.enabled),
     template!("aws/json/xray-group.json", |m| m.xray.enabled),
     template!("otel-collector-config.yaml", |m| m.frontend.collector),

@@ -12,6 +12,8 @@ use crate::support::{
     cruddur, moto, receivers, stderr_of, stdout_of, xray_fake, Listener, Moto, Receivers, XrayFake,
 };
 
+/// A configuration key (22 letters and digits), for what `up` makes in Honeycomb.
+pub const FAKE_CONFIGURATION_KEY: &str = "cfgKey7rXc2VwL9bN4tKp8";
 pub const FAKE_KEY: &str = "hcaik_01testkey0ztvc8t7qgqd4qvbpm3e4ym1h5v9ypq2kbd6qfhe7q2qg5a8y";
 pub const FAKE_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
@@ -23,9 +25,18 @@ pub struct Services {
 }
 
 impl Services {
+    /// The fakes, with a Honeycomb configuration key that may do everything `up` does, and the
+    /// backend's dataset.
     pub fn start() -> Services {
+        let rx = receivers();
+        rx.honeycomb_configuration_key(
+            FAKE_CONFIGURATION_KEY,
+            "bootcamp",
+            &["queries", "boards", "markers", "columns"],
+        );
+        rx.honeycomb_datasets("bootcamp", &["backend-flask"]);
         Services {
-            rx: receivers(),
+            rx,
             xray: xray_fake(),
             moto: moto(),
         }
@@ -34,6 +45,10 @@ impl Services {
     pub fn env(&self) -> Vec<(String, String)> {
         [
             ("HONEYCOMB_API_KEY", FAKE_KEY.to_string()),
+            (
+                "HONEYCOMB_CONFIGURATION_KEY",
+                FAKE_CONFIGURATION_KEY.to_string(),
+            ),
             ("HONEYCOMB_API_ENDPOINT", self.rx.http.clone()),
             ("OTEL_SERVICE_NAME", "backend-flask".into()),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", self.rx.http.clone()),

@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "doctor",
     "honeycomb",
     "honeycomb whoami",
+    "honeycomb queries",
     "rollbar",
     "rollbar test",
     "completions",

@@ -41,6 +41,7 @@ fn may_create(path: &str) -> bool {
             "cruddur-obs.toml",
             ".env.example",
             "docker-compose.override.yaml",
+            "honeycomb/queries.json",
         ]
         .contains(&path)
 }
@@ -773,7 +774,7 @@ fn on_a_terminal_it_shows_the_diff_then_asks_before_writing() {
     assert_eq!(std::fs::read_to_string(&app).unwrap(), original);
     // The same, with "y": written, and the next steps start from where the user stands.
     let screen = run(&["\r", "\r", "y"]);
-    assert!(screen.contains("wrote 16 files"), "{screen}");
+    assert!(screen.contains("wrote 17 files"), "{screen}");
     assert!(screen.contains("1. cd 'my cruddur'"), "{screen}");
     assert!(screen.contains("cruddur-obs env gitpod"), "{screen}");
     let manifest = std::fs::read_to_string(repo_dir.join("cruddur-obs.toml")).unwrap();

@@ -17,6 +17,7 @@ mod keys;
 mod logs;
 mod mistakes;
 mod odd_input;
+mod queries;
 mod setup;
 mod up;
 mod validation;

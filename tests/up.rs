@@ -33,7 +33,7 @@ fn up_creates_then_changes_nothing_then_updates_one_field() {
         stderr_of(&out)
     );
     assert!(
-        stdout_of(&out).ends_with("3 created, 0 updated, 0 unchanged, 0 failed\n"),
+        stdout_of(&out).ends_with("8 created, 0 updated, 0 unchanged, 0 failed\n"),
         "{}",
         stdout_of(&out)
     );
@@ -139,11 +139,11 @@ fn a_partial_failure_reports_each_resource_and_the_next_up_converges() {
     assert!(text.contains("created    log group cruddur"), "{text}");
     assert!(text.contains("failed     sampling rule Cruddur: creating sampling rule \"Cruddur\": AWS is throttling requests"), "{text}");
     assert!(
-        text.ends_with("2 created, 0 updated, 0 unchanged, 1 failed\n"),
+        text.ends_with("7 created, 0 updated, 0 unchanged, 1 failed\n"),
         "{text}"
     );
     assert!(
-        stderr_of(&out).contains("\nerror: 1 of 3 resources failed"),
+        stderr_of(&out).contains("\nerror: 1 of 8 resources failed"),
         "{}",
         stderr_of(&out)
     );
@@ -152,7 +152,7 @@ fn a_partial_failure_reports_each_resource_and_the_next_up_converges() {
     let out = run(dir.path(), &s, &["up", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(
-        stdout_of(&out).ends_with("1 created, 0 updated, 2 unchanged, 0 failed\n"),
+        stdout_of(&out).ends_with("1 created, 0 updated, 7 unchanged, 0 failed\n"),
         "{}",
         stdout_of(&out)
     );
@@ -303,7 +303,7 @@ fn one_service_failing_to_answer_does_not_stop_the_other() {
         "{text}"
     );
     assert!(
-        text.ends_with("1 created, 0 updated, 0 unchanged, 2 failed\n"),
+        text.ends_with("6 created, 0 updated, 0 unchanged, 2 failed\n"),
         "{text}"
     );
     let state = s.xray.state();
@@ -328,7 +328,7 @@ fn one_service_failing_to_answer_does_not_stop_the_other() {
     let out = run(dir.path(), &s, &["up", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(
-        stdout_of(&out).ends_with("2 created, 0 updated, 1 unchanged, 0 failed\n"),
+        stdout_of(&out).ends_with("2 created, 0 updated, 6 unchanged, 0 failed\n"),
         "{}",
         stdout_of(&out)
     );

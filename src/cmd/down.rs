@@ -9,15 +9,19 @@ use crate::aws::AwsArgs;
 use crate::error::{Exit, Failure};
 use crate::output::{print_json, OutputArgs};
 use crate::progress::Progress;
-use crate::provision::{self, engine};
+use crate::provision::{self, engine, honeycomb};
+
+/// How long to wait for each answer from Honeycomb.
+const HONEYCOMB_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   cruddur-obs down               # lists what it would delete and asks
   cruddur-obs down demo --yes
 
-Deletes only resources the workspace declares that carry the tags `up` put on them; a group, rule
-or log group of the same name created another way is left alone. X-Ray's Default rule is never
+Deletes only resources the workspace declares that carry the mark `up` put on them (AWS tags, a
+Honeycomb board's tags, a saved query's description); a group, rule, log group, board or query of
+the same name made another way is left alone. X-Ray's Default rule is never
 deleted. Without a terminal it needs --yes.")]
 pub struct DownArgs {
     /// The workspace folder
@@ -45,20 +49,45 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
         )
         .hint("pass --yes to delete without asking"));
     }
-    let clients = engine::connect(&desired, &a.aws).await?;
     let progress = Progress::new(a.out.json());
-    let state = {
-        let _reading = progress.start(format!("reading what exists in {}", clients.region));
-        engine::read(&clients, &desired).await
+    // AWS and Honeycomb are independent: one that cannot be reached leaves the other to finish.
+    let (clients, aws_failure) = match engine::connect(&desired, &a.aws).await {
+        Ok(c) => (c, None),
+        Err(f) if desired.honeycomb.is_some() => (engine::Clients::none(), Some(f)),
+        Err(f) => return Err(f),
     };
-    let found = engine::found(&state, &desired.workspace);
+    let (state, hc) = {
+        let _reading = progress.start(format!("reading what exists in {}", clients.region));
+        let honeycomb_side = async {
+            match &desired.honeycomb {
+                None => None,
+                Some(d) => {
+                    let connected = honeycomb::connect(HONEYCOMB_TIMEOUT).await;
+                    let state = honeycomb::read(&connected, d, None).await;
+                    Some((connected, state))
+                }
+            }
+        };
+        tokio::join!(engine::read(&clients, &desired), honeycomb_side)
+    };
+    let mut found: Vec<(engine::Resource, Result<bool, String>)> =
+        engine::found(&state, &desired.workspace);
+    let aws_found = found.len();
+    // Honeycomb's resources are deleted by id.
+    let mut ids = std::collections::BTreeMap::new();
+    if let Some((_, hs)) = &hc {
+        for (r, ours, id) in honeycomb::found(hs, &desired.workspace) {
+            ids.insert(r.clone(), id);
+            found.push((r, ours));
+        }
+    }
     let doomed: Vec<&engine::Resource> = found
         .iter()
         .filter(|(_, ours)| *ours == Ok(true))
         .map(|(r, _)| r)
         .collect();
     // A resource that cannot be read is neither deleted nor kept: it fails, and the rest goes on.
-    let unknown: Vec<engine::Outcome> = found
+    let mut unknown: Vec<engine::Outcome> = found
         .iter()
         .filter_map(|(r, ours)| ours.as_ref().err().map(|e| (r, e)))
         .map(|(r, e)| {
@@ -70,9 +99,20 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
             )
         })
         .collect();
+    if let Some(f) = aws_failure {
+        if !a.out.json() {
+            println!("AWS cannot be reached: {}", f.message);
+        }
+        unknown.insert(0, engine::Outcome::unreachable("AWS", f));
+    }
     if !a.out.json() {
         println!("workspace {} in {}:", desired.workspace, clients.region);
-        for (r, ours) in &found {
+        for (i, (r, ours)) in found.iter().enumerate() {
+            if i == aws_found {
+                if let Some((_, hs)) = &hc {
+                    println!("Honeycomb, dataset {}:", hs.dataset);
+                }
+            }
             match ours {
                 Ok(true) => println!("  delete     {} {}", r.kind(), r.name()),
                 Ok(false) => println!(
@@ -110,9 +150,16 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
 
     // Apply, one resource at a time; a failure does not stop the others.
     let mut outcomes = unknown;
+    // The board before the queries it shows.
+    let mut doomed = doomed;
+    doomed.sort_by_key(|r| !matches!(r, engine::Resource::Board(_)));
     for r in doomed {
         let _deleting = progress.start(format!("deleting {} {}", r.kind(), r.name()));
-        outcomes.push(engine::deleted(r, engine::delete(&clients, r).await));
+        let result = match (ids.get(r), &hc) {
+            (Some(id), Some((Ok(c), hs))) => honeycomb::delete(c, &hs.dataset, r, id).await,
+            _ => engine::delete(&clients, r).await,
+        };
+        outcomes.push(engine::deleted(r, result));
     }
 
     // Render.

@@ -14,6 +14,29 @@ pub enum HoneycombCommand {
     /// Check a Honeycomb key: its team, environment, type and permissions
     #[command(after_help = WHOAMI_HELP)]
     Whoami(WhoamiArgs),
+    /// List the workspace's saved queries (honeycomb/queries.json) as Honeycomb has them, with links
+    #[command(after_help = QUERIES_HELP)]
+    Queries(QueriesArgs),
+}
+
+const QUERIES_HELP: &str = "Examples:
+  cruddur-obs honeycomb queries                 # the queries of ./honeycomb/queries.json
+  cruddur-obs honeycomb queries demo --output json
+
+Each query declared in honeycomb/queries.json, found in Honeycomb by its name, with a link that
+opens it in Honeycomb's query builder. `cruddur-obs up` creates the ones missing. Needs a
+configuration key that may manage queries: HONEYCOMB_CONFIGURATION_KEY, else HONEYCOMB_API_KEY.";
+
+#[derive(Args, Debug)]
+pub struct QueriesArgs {
+    /// The workspace folder
+    #[arg(default_value = ".")]
+    dir: std::path::PathBuf,
+    /// Seconds to wait for Honeycomb
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    timeout: f64,
+    #[command(flatten)]
+    out: OutputArgs,
 }
 
 const WHOAMI_HELP: &str = "Examples:
@@ -50,7 +73,60 @@ fn var(name: &str) -> Option<String> {
 }
 
 pub async fn run(command: HoneycombCommand) -> Result<Exit, Failure> {
-    let HoneycombCommand::Whoami(a) = command;
+    match command {
+        HoneycombCommand::Whoami(a) => whoami(a).await,
+        HoneycombCommand::Queries(a) => queries(a).await,
+    }
+}
+
+/// `honeycomb queries`: the declared queries as Honeycomb has them.
+async fn queries(a: QueriesArgs) -> Result<Exit, Failure> {
+    use crate::provision::honeycomb as side;
+    let wait = http::timeout(a.timeout, "--timeout")?;
+    let (manifest, desired) = crate::provision::desired(&a.dir)?;
+    if !manifest.honeycomb.enabled {
+        return Err(Failure::bad_input("Honeycomb is off in cruddur-obs.toml"));
+    }
+    let desired = desired.honeycomb.ok_or_else(|| {
+        Failure::bad_input(format!(
+            "no {} in {}",
+            crate::queries::FILE,
+            a.dir.display()
+        ))
+        .hint("cruddur-obs init writes one (it keeps your files); then cruddur-obs up")
+    })?;
+    let connected = {
+        let progress = crate::progress::Progress::new(a.out.json());
+        let _asking = progress.start("asking Honeycomb for the saved queries");
+        side::connect(wait).await?
+    };
+    let listed = side::list(&connected, &desired).await?;
+    if a.out.json() {
+        print_json(&listed);
+    } else {
+        println!("Honeycomb, dataset {}:", desired.dataset);
+        for q in &listed {
+            match &q.link {
+                Some(link) => println!("  {}\n    {link}", q.name),
+                None => println!("  {}  (not in Honeycomb yet: run cruddur-obs up)", q.name),
+            }
+        }
+    }
+    let missing = listed.iter().filter(|q| q.link.is_none()).count();
+    if missing > 0 {
+        return Err(Failure::new(
+            Exit::Drift,
+            format!(
+                "{missing} of {} declared queries are not in Honeycomb",
+                listed.len()
+            ),
+        )
+        .hint("run cruddur-obs up to create them"));
+    }
+    Ok(Exit::Ok)
+}
+
+async fn whoami(a: WhoamiArgs) -> Result<Exit, Failure> {
     let wait = http::timeout(a.timeout, "--timeout")?;
     let (key, source) = match &a.api_key {
         Some(key) => (key.clone(), "--api-key"),

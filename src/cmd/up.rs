@@ -9,18 +9,25 @@ use crate::aws::AwsArgs;
 use crate::error::{Exit, Failure};
 use crate::output::{print_json, OutputArgs};
 use crate::progress::Progress;
-use crate::provision::{self, engine};
+use crate::provision::{self, engine, honeycomb};
+
+/// How long to wait for each answer from Honeycomb.
+const HONEYCOMB_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   cruddur-obs up                 # shows the plan, asks before changing anything that exists
   cruddur-obs up demo --yes      # no questions
   cruddur-obs up --dry-run       # the plan only
+  cruddur-obs up --yes --marker \"deploy $(git rev-parse --short HEAD)\"
 
 Reads cruddur-obs.toml and aws/json/*.json: the X-Ray group and sampling rules, the log group with
-its retention. Everything it creates is tagged managed-by=cruddur-obs, so `down` can tell it from
-yours. Running it again changes nothing. If one resource fails, the others still finish and the
-exit code is 1; the next `up` picks up where it stopped.")]
+its retention; and honeycomb/queries.json: saved queries and a board in Honeycomb, with a
+configuration key that may manage queries and boards (HONEYCOMB_CONFIGURATION_KEY, else
+HONEYCOMB_API_KEY). What it creates carries its mark (AWS tags managed-by=cruddur-obs, a board's
+tags, a query's description), so `down` can tell it from yours. Running it again changes nothing.
+If one resource fails, the others still finish (AWS and Honeycomb alike) and the exit code is not
+0 (`cruddur-obs --help` lists them); the next `up` picks up where it stopped.")]
 pub struct UpArgs {
     /// The workspace folder
     #[arg(default_value = ".")]
@@ -31,6 +38,9 @@ pub struct UpArgs {
     /// Show the plan and change nothing
     #[arg(long)]
     dry_run: bool,
+    /// Also mark a deploy in Honeycomb with this message (POST /1/markers)
+    #[arg(long, value_name = "MESSAGE")]
+    marker: Option<String>,
     #[command(flatten)]
     aws: AwsArgs,
     #[command(flatten)]
@@ -38,22 +48,85 @@ pub struct UpArgs {
 }
 
 pub async fn run(a: UpArgs) -> Result<Exit, Failure> {
-    // Plan.
-    let (_, desired) = provision::desired(&a.dir)?;
+    // Plan: every input is checked before any call.
+    let (manifest, mut desired) = provision::desired(&a.dir)?;
     a.aws.validate(crate::aws::Service::Xray)?;
-    let clients = engine::connect(&desired, &a.aws).await?;
+    if let Some(message) = &a.marker {
+        if !manifest.honeycomb.enabled {
+            return Err(Failure::bad_input(
+                "--marker marks a deploy in Honeycomb, which is off in cruddur-obs.toml",
+            ));
+        }
+        let length = message.chars().count();
+        if message.trim().is_empty() || length > 1024 {
+            return Err(Failure::bad_input(format!(
+                "--marker: the message is {}; allowed: 1 to 1024 characters",
+                if message.trim().is_empty() {
+                    "empty".to_string()
+                } else {
+                    format!("{length} characters long")
+                }
+            )));
+        }
+        desired.honeycomb.get_or_insert_with(|| {
+            let file = crate::queries::QueriesFile {
+                dataset: None,
+                queries: vec![],
+                board: None,
+            };
+            honeycomb::HoneycombDesired {
+                source: "--marker".into(),
+                dataset: file.dataset(&manifest.workspace.service),
+                file,
+            }
+        });
+    }
     let progress = Progress::new(a.out.json());
-    let mut state = {
-        let _reading = progress.start(format!("reading what exists in {}", clients.region));
-        engine::read(&clients, &desired).await
+    // AWS and Honeycomb are independent: one that cannot be reached leaves the other to finish.
+    let (clients, aws_failure) = match engine::connect(&desired, &a.aws).await {
+        Ok(c) => (c, None),
+        Err(f) if desired.honeycomb.is_some() => (engine::Clients::none(), Some(f)),
+        Err(f) => return Err(f),
     };
-    let steps = engine::plan(&mut state, &desired.workspace);
-    let pending = steps.iter().filter(|s| s.is_pending()).count();
+    let (mut state, hc) = {
+        let _reading = progress.start(format!("reading what exists in {}", clients.region));
+        let aws_side = engine::read(&clients, &desired);
+        let honeycomb_side = async {
+            match &desired.honeycomb {
+                None => None,
+                Some(d) => {
+                    let connected = honeycomb::connect(HONEYCOMB_TIMEOUT).await;
+                    let state = honeycomb::read(&connected, d, a.marker.as_deref()).await;
+                    Some((connected, state))
+                }
+            }
+        };
+        tokio::join!(aws_side, honeycomb_side)
+    };
+    let mut steps = engine::plan(&mut state, &desired.workspace);
+    let aws_steps = steps.len();
+    if let Some((_, hs)) = &hc {
+        steps.extend(honeycomb::plan(hs, &desired.workspace));
+    }
+    let pending =
+        steps.iter().filter(|s| s.is_pending()).count() + usize::from(aws_failure.is_some());
     let updates = steps.iter().filter(|s| s.is_update()).count();
     if !a.out.json() {
-        println!("workspace {} in {}:", desired.workspace, clients.region);
-        for s in &steps {
+        match &aws_failure {
+            None => println!("workspace {} in {}:", desired.workspace, clients.region),
+            Some(f) => println!(
+                "workspace {}: AWS cannot be reached: {}",
+                desired.workspace, f.message
+            ),
+        }
+        for s in &steps[..aws_steps] {
             println!("{}", s.describe());
+        }
+        if let Some((_, hs)) = &hc {
+            println!("Honeycomb, dataset {}:", hs.dataset);
+            for s in &steps[aws_steps..] {
+                println!("{}", s.describe());
+            }
         }
     }
     if a.dry_run {
@@ -86,10 +159,26 @@ pub async fn run(a: UpArgs) -> Result<Exit, Failure> {
     }
 
     // Apply: independent resources at the same time; one failing does not stop the others.
-    let outcomes = {
+    let mut outcomes = {
         let _applying = progress.start(format!("applying {pending} change(s)"));
-        engine::apply(&clients, &state, &steps).await
+        let honeycomb_side = async {
+            match &hc {
+                Some((connected, hs)) => {
+                    honeycomb::apply(connected, hs, &steps[aws_steps..], &desired.workspace).await
+                }
+                None => vec![],
+            }
+        };
+        let (mut aws, honeycomb) = tokio::join!(
+            engine::apply(&clients, &state, &steps[..aws_steps]),
+            honeycomb_side
+        );
+        aws.extend(honeycomb);
+        aws
     };
+    if let Some(f) = aws_failure {
+        outcomes.insert(0, engine::Outcome::unreachable("AWS", f));
+    }
 
     // Render.
     let failed = outcomes.iter().filter(|o| o.failed()).count();

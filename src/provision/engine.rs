@@ -24,6 +24,12 @@ pub enum Resource {
     Group(String),
     SamplingRule(String),
     LogGroup(String),
+    /// A Honeycomb saved query, by its annotation's name.
+    Query(String),
+    /// A Honeycomb board.
+    Board(String),
+    /// A Honeycomb deploy marker, by its message.
+    Marker(String),
 }
 
 impl Resource {
@@ -32,12 +38,20 @@ impl Resource {
             Resource::Group(_) => "X-Ray group",
             Resource::SamplingRule(_) => "sampling rule",
             Resource::LogGroup(_) => "log group",
+            Resource::Query(_) => "saved query",
+            Resource::Board(_) => "board",
+            Resource::Marker(_) => "marker",
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
-            Resource::Group(n) | Resource::SamplingRule(n) | Resource::LogGroup(n) => n,
+            Resource::Group(n)
+            | Resource::SamplingRule(n)
+            | Resource::LogGroup(n)
+            | Resource::Query(n)
+            | Resource::Board(n)
+            | Resource::Marker(n) => n,
         }
     }
 }
@@ -71,6 +85,17 @@ pub struct Clients {
     pub xray: Option<Xray>,
     pub logs: Option<Logs>,
     pub region: String,
+}
+
+impl Clients {
+    /// No AWS client: the AWS side could not be reached, and the Honeycomb side goes on alone.
+    pub fn none() -> Clients {
+        Clients {
+            xray: None,
+            logs: None,
+            region: String::new(),
+        }
+    }
 }
 
 pub async fn connect(desired: &Desired, aws: &AwsArgs) -> Result<Clients, Failure> {
@@ -197,7 +222,7 @@ pub struct Step {
 }
 
 impl Step {
-    fn new(resource: Resource, source: &str, found: Result<Plan, String>) -> Step {
+    pub fn new(resource: Resource, source: &str, found: Result<Plan, String>) -> Step {
         let action = match &found {
             Ok(Plan::Create) => Action::Create,
             Ok(Plan::Unchanged) => Action::Unchanged,
@@ -237,6 +262,11 @@ impl Step {
             _ => String::new(),
         };
         format!("  {:9}  {} {}{detail}", self.action, self.kind, self.name)
+    }
+
+    /// The plan, when the resource could be read.
+    pub fn plan(&self) -> Option<&Plan> {
+        self.plan.as_ref()
     }
 
     pub fn is_update(&self) -> bool {
@@ -318,7 +348,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn of(resource: &Resource, result: Result<&'static str, Failure>) -> Outcome {
+    pub fn of(resource: &Resource, result: Result<&'static str, Failure>) -> Outcome {
         let (result, error, exit) = match result {
             Ok(word) => (word, None, Exit::Ok),
             Err(f) => ("failed", Some(f.message), f.exit),
@@ -334,6 +364,20 @@ impl Outcome {
 
     pub fn failed(&self) -> bool {
         self.result == "failed"
+    }
+
+    /// A whole service that could not be reached: its resources were neither read nor changed.
+    pub fn unreachable(service: &'static str, f: Failure) -> Outcome {
+        Outcome {
+            kind: service,
+            name: "resources".into(),
+            result: "failed",
+            error: Some(match f.hint {
+                Some(h) => format!("{} ({h})", f.message),
+                None => f.message,
+            }),
+            exit: f.exit,
+        }
     }
 }
 
@@ -459,6 +503,8 @@ pub async fn delete(c: &Clients, resource: &Resource) -> Result<(), Failure> {
             .await
             .map(|_| ()),
         Resource::LogGroup(name) => c.logs.as_ref().ok_or_else(missing)?.delete(name).await,
+        // The Honeycomb side deletes its own (provision::honeycomb::delete).
+        Resource::Query(_) | Resource::Board(_) | Resource::Marker(_) => Err(missing()),
     }
 }
 

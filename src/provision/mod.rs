@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod engine;
+pub mod honeycomb;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,6 +29,8 @@ pub struct Desired {
     pub group: Option<(String, CreateGroupInput)>,
     pub rules: Vec<(String, CreateSamplingRuleInput)>,
     pub log_group: Option<LogGroupSpec>,
+    /// The saved queries and board of honeycomb/queries.json, when Honeycomb is on.
+    pub honeycomb: Option<honeycomb::HoneycombDesired>,
 }
 
 /// Our tags, for a workspace.
@@ -103,7 +106,15 @@ pub fn desired(dir: &Path) -> Result<(Manifest, Desired), Failure> {
             files.push((shown, text));
         }
     }
-    let desired = declared(&workspace_name(dir), &manifest, &files)?;
+    let mut desired = declared(&workspace_name(dir), &manifest, &files)?;
+    if manifest.honeycomb.enabled {
+        desired.honeycomb =
+            crate::queries::load(dir)?.map(|(source, file)| honeycomb::HoneycombDesired {
+                dataset: file.dataset(&manifest.workspace.service),
+                source,
+                file,
+            });
+    }
     Ok((manifest, desired))
 }
 
@@ -184,5 +195,6 @@ pub fn declared(
         group,
         rules,
         log_group,
+        honeycomb: None,
     })
 }

@@ -29,6 +29,33 @@ Received traffic (HTTP on the one port, X-Ray on the UDP socket):
   GET  /1/auth             Honeycomb whoami for keys registered through the control API.
   GET  /2/auth             Honeycomb management-key whoami (Authorization: Bearer <id>:<secret>).
 
+Honeycomb's configuration API (validated as the real service does: see honeycomb_api, validate_*):
+  POST   /1/queries/{dataset}                  query spec -> 200 the spec as normalized, with "id"
+  GET    /1/queries/{dataset}/{id}             200 the stored spec, 404 (queries are immutable)
+  GET    /1/query_annotations/{dataset}        200 the dataset's annotations
+  POST   /1/query_annotations/{dataset}        {name, description, query_id} -> 201 the annotation
+  GET    /1/query_annotations/{dataset}/{id}   200 the annotation, 404
+  PUT    /1/query_annotations/{dataset}/{id}   200 (query_id cannot change: 422), 404
+  DELETE /1/query_annotations/{dataset}/{id}   204, 404
+  GET    /1/boards                             200 every board
+  POST   /1/boards                             a flexible board -> 201 it, with id and links
+  GET    /1/boards/{id}                        200 the board, 404
+  PUT    /1/boards/{id}                        a full replacement -> 200, 404
+  DELETE /1/boards/{id}                        204, 404
+  GET    /1/markers/{dataset}                  200 the dataset's markers
+  POST   /1/markers/{dataset}                  {message, type, url, start_time, end_time} -> 201
+  PUT    /1/markers/{dataset}/{id}             the fields given change -> 200, 404
+  DELETE /1/markers/{dataset}/{id}             204, 404
+  Checked in this order, each error answered {"error": "..."}: mode "hang" never answers, and
+  "rate_limited" answers 429 Rate Limited; X-Honeycomb-Team an unregistered or management key 401,
+  a disabled one 401; no such path 404, another method 405; the key's api_key_access lacks
+  `queries` (Manage Queries and Columns: queries and annotations), `boards` (Manage Public Boards)
+  or `markers` (Manage Markers), or it is an ingest key: 403; {dataset} neither a known dataset
+  nor __all__ (valid for environment keys, not classic ones, whose environment slug is ""): 404
+  Dataset not found; a POST or PUT body that is not JSON 400; a body that breaks a rule 422.
+  Datasets are global in the fake: registered through POST /_fake/honeycomb/datasets, and made by
+  the service.name of spans received on /v1/traces, slugged.
+
 CORS, off until POST /_fake/cors sets allowed origins, then on every path but /_fake/:
   preflight, origin allowed (exactly, or by a pattern where * stands for any characters; "*" alone
       allows every origin), method GET, POST or HEAD, every requested header allowed:
@@ -44,9 +71,12 @@ CORS, off until POST /_fake/cors sets allowed origins, then on every path but /_
   OTLP receiver answers OPTIONS without `cors`, and recorded as not allowed.
 
 Test control, never recorded as received traffic:
-  POST /_fake/reset            empty stores, normal modes, no registered keys, CORS off
+  POST /_fake/reset            empty stores, normal modes, no registered keys or datasets, CORS off
   GET  /_fake/received         everything received so far (see State.snapshot)
   POST /_fake/honeycomb/keys   register a Honeycomb key
+  POST /_fake/honeycomb/datasets  {"environment": "<slug>", "datasets": ["backend-flask", ...]}: make
+                               datasets exist (global: the environment is accepted, not used);
+                               answers {"environment", "datasets": every known slug}
   POST /_fake/mode             {"honeycomb": "normal"|"rate_limited"|"hang",
                                 "rollbar": "normal"|"rate_limited"} (either key may be left out)
   POST /_fake/cors             {"allowed_origins": [...], "allowed_headers": [...], "max_age": N}
@@ -71,7 +101,7 @@ import time
 import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
@@ -123,6 +153,13 @@ class State:
         self.rollbar_items = []
         self.rollbar_calls = []
         self.honeycomb_auth_calls = []
+        # The configuration API: every request to it, and what it stores (by id, in creation order).
+        self.honeycomb_requests = []
+        self.hc_datasets = set()
+        self.hc_queries = {}  # id -> {"dataset", "spec"}
+        self.hc_annotations = {}  # id -> the annotation and its "dataset"
+        self.hc_boards = {}  # id -> board
+        self.hc_markers = {}  # id -> the marker and its "dataset"
         self.otlp_other = {"metrics": 0, "logs": 0}
         self.other_requests = []
         self.keys = {}  # key (management: id) -> registration
@@ -140,6 +177,19 @@ class State:
             "bad_datagrams": self.bad_datagrams,
             "rollbar_items": self.rollbar_items,
             "honeycomb_auth_calls": self.honeycomb_auth_calls,
+            # Every request to /1/queries, /1/query_annotations, /1/boards and /1/markers, in order:
+            # method, path, key_prefix, body (the parsed JSON, null when empty, the text when not
+            # JSON) and status (null while a "hang" holds it, or when the client left).
+            "honeycomb_requests": self.honeycomb_requests,
+            # What the configuration API holds now. Each query, annotation and marker is as the API
+            # answers it plus its "dataset"; boards are as stored; datasets are the known slugs.
+            "honeycomb": {
+                "queries": [{**q["spec"], "dataset": q["dataset"]} for q in self.hc_queries.values()],
+                "annotations": list(self.hc_annotations.values()),
+                "boards": list(self.hc_boards.values()),
+                "markers": list(self.hc_markers.values()),
+                "datasets": sorted(self.hc_datasets),
+            },
             "otlp_other": self.otlp_other,
             # Every CORS preflight: path, origin, requested method and headers, whether it was
             # allowed (and if not, why), and the status answered.
@@ -345,6 +395,544 @@ def serve_udp(sock, state):
             state.xray.append(record)
 
 
+# --- Honeycomb configuration API: saved queries, query annotations, boards, markers
+
+
+HONEYCOMB_API_ROOTS = ("/1/queries", "/1/query_annotations", "/1/boards", "/1/markers")
+# The api_key_access flag each resource needs, and how Honeycomb names that permission.
+HONEYCOMB_PERMISSIONS = {
+    "queries": ("queries", "Manage Queries and Columns"),
+    "query_annotations": ("queries", "Manage Queries and Columns"),
+    "boards": ("boards", "Manage Public Boards"),
+    "markers": ("markers", "Manage Markers"),
+}
+ENVIRONMENT_WIDE = "__all__"
+DEFAULT_TIME_RANGE = 7200
+CALCULATION_OPS = ("COUNT", "CONCURRENCY", "SUM", "AVG", "COUNT_DISTINCT", "MAX", "MIN", "P001", "P01", "P05",
+                   "P10", "P20", "P25", "P50", "P75", "P80", "P90", "P95", "P99", "P999", "HEATMAP",
+                   "RATE_AVG", "RATE_SUM", "RATE_MAX")
+UNARY_CALCULATION_OPS = ("COUNT", "CONCURRENCY")  # no column
+FILTER_OPS = ("=", "!=", ">", ">=", "<", "<=", "starts-with", "does-not-start-with", "ends-with",
+              "does-not-end-with", "exists", "does-not-exist", "contains", "does-not-contain", "in", "not-in")
+VALUELESS_FILTER_OPS = ("exists", "does-not-exist")
+LIST_FILTER_OPS = ("in", "not-in")
+HAVING_OPS = ("=", "!=", ">", ">=", "<", "<=")
+SORT_ORDERS = ("ascending", "descending")
+FILTER_COMBINATIONS = ("AND", "OR")
+QUERY_SPEC_FIELDS = ("calculations", "filters", "filter_combination", "breakdowns", "orders", "havings",
+                     "limit", "time_range", "start_time", "end_time", "granularity", "calculated_fields")
+QUERY_LIST_MAX = 100  # calculations, filters, breakdowns, orders
+QUERY_LIMIT_MAX = 1000
+ANNOTATION_NAME_MAX = 80
+ANNOTATION_DESCRIPTION_MAX = 280
+BOARD_NAME_MAX = 255
+BOARD_DESCRIPTION_MAX = 1024
+BOARD_LAYOUTS = ("auto", "manual")
+BOARD_QUERY_STYLES = ("graph", "table", "combo")
+BOARD_POSITION_FIELDS = ("x_coordinate", "y_coordinate", "width", "height")
+# Tags, as the Terraform provider's client checks them (client/tags.go).
+MAX_TAGS = 10
+TAG_KEY = re.compile(r"^[a-z]{1,32}$")
+TAG_VALUE = re.compile(r"^[a-z][a-z0-9/-]{0,31}$")
+
+
+def honeycomb_api_path(path):
+    return any(path == root or path.startswith(root + "/") for root in HONEYCOMB_API_ROOTS)
+
+
+def route_honeycomb_api(path):
+    """-> (resource, dataset, id, the methods served there), or None when nothing is served at path."""
+    resource, *rest = [unquote(part) for part in path.split("/")[2:]]
+    if any(part == "" for part in rest):
+        return None
+    if resource == "boards":
+        if not rest:
+            return "boards", None, None, ("GET", "POST")
+        if len(rest) == 1:
+            return "boards", None, rest[0], ("GET", "PUT", "DELETE")
+        return None
+    collection, item = {
+        "queries": (("POST",), ("GET",)),
+        "query_annotations": (("GET", "POST"), ("GET", "PUT", "DELETE")),
+        "markers": (("GET", "POST"), ("PUT", "DELETE")),
+    }[resource]
+    if len(rest) == 1:
+        return resource, rest[0], None, collection
+    if len(rest) == 2:
+        return resource, rest[0], rest[1], item
+    return None
+
+
+def dataset_slug(name):
+    """A dataset name as Honeycomb slugs it (how a span's service.name becomes a dataset)."""
+    name = name.strip().lower()
+    if name.startswith("unknown_service"):  # the SDKs' default, "unknown_service:python" and the like
+        return "unknown_service"
+    return re.sub(r"[^a-z0-9_-]+", "-", name).strip("-")
+
+
+def new_id():
+    return uuid.uuid4().hex[:11]
+
+
+def utc_now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def invalid(message):
+    return BadRequest(422, message)
+
+
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_scalar(value):
+    return isinstance(value, (str, int, float, bool))
+
+
+def present(obj, name):
+    """JSON null counts as left out, as Honeycomb's Go decoding has it."""
+    return obj.get(name) is not None
+
+
+def check_fields(obj, allowed, where):
+    unknown = sorted(set(obj) - set(allowed))
+    if unknown:
+        raise invalid(f"unknown field{'s' if len(unknown) > 1 else ''} in {where}: {', '.join(unknown)}")
+
+
+def list_of_objects(spec, name, allowed_fields):
+    items = spec.get(name)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise invalid(f"{name} must be a list")
+    if len(items) > QUERY_LIST_MAX and name in ("calculations", "filters", "orders"):
+        raise invalid(f"too many {name}: {len(items)}, at most {QUERY_LIST_MAX}")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise invalid(f"{name}[{i}] must be an object")
+        check_fields(item, allowed_fields, f"{name}[{i}]")
+    return items
+
+
+def optional_string(obj, name, where):
+    value = obj.get(name)
+    if value is not None and not (isinstance(value, str) and value):
+        raise invalid(f"{where}.{name} must be a non-empty string")
+    return value
+
+
+def validate_query_spec(spec):
+    """A query spec as POST /1/queries/{dataset} receives it -> the spec as Honeycomb stores it.
+    Raises BadRequest(422) naming the first thing wrong."""
+    if not isinstance(spec, dict):
+        raise invalid("the query specification must be a JSON object")
+    check_fields(spec, QUERY_SPEC_FIELDS, "the query specification")
+
+    calculations = list_of_objects(spec, "calculations", ("op", "column", "name"))
+    names = set()
+    for i, calc in enumerate(calculations):
+        op = calc.get("op")
+        if op not in CALCULATION_OPS:
+            raise invalid(f"calculations[{i}].op {op!r} is not a calculation operator "
+                          f"(one of {', '.join(CALCULATION_OPS)})")
+        column = optional_string(calc, "column", f"calculations[{i}]")
+        if op in UNARY_CALCULATION_OPS and column is not None:
+            raise invalid(f"calculations[{i}]: column is not allowed with operator {op}")
+        if op not in UNARY_CALCULATION_OPS and column is None:
+            raise invalid(f"calculations[{i}]: {op} requires a column")
+        name = optional_string(calc, "name", f"calculations[{i}]")
+        if name is not None:
+            if name in names:
+                raise invalid(f"calculations[{i}]: the calculation name {name!r} is used more than once")
+            names.add(name)
+    calculated = {(c["op"], c.get("column")) for c in calculations}
+
+    filters = list_of_objects(spec, "filters", ("column", "op", "value"))
+    for i, flt in enumerate(filters):
+        if not (isinstance(flt.get("column"), str) and flt["column"]):
+            raise invalid(f"filters[{i}].column must be a non-empty string")
+        op = flt.get("op")
+        if op not in FILTER_OPS:
+            raise invalid(f"filters[{i}].op {op!r} is not a filter operator (one of {', '.join(FILTER_OPS)})")
+        value = flt.get("value")
+        if op in VALUELESS_FILTER_OPS:
+            if value is not None:
+                raise invalid(f"filters[{i}]: {op} does not take a value")
+        elif op in LIST_FILTER_OPS:
+            if not (isinstance(value, list) and value and all(is_scalar(v) for v in value)):
+                raise invalid(f"filters[{i}]: {op} requires a value that is a non-empty array of strings, "
+                              "numbers or booleans")
+        elif value is None:
+            raise invalid(f"filters[{i}]: operator {op} requires a value")
+        elif not is_scalar(value):
+            raise invalid(f"filters[{i}]: operator {op} requires a single string, number or boolean value")
+
+    combination = spec.get("filter_combination")
+    if combination is not None and combination not in FILTER_COMBINATIONS:
+        raise invalid(f"filter_combination must be AND or OR, not {combination!r}")
+
+    breakdowns = spec.get("breakdowns")
+    if breakdowns is None:
+        breakdowns = []
+    if not (isinstance(breakdowns, list) and all(isinstance(b, str) and b for b in breakdowns)):
+        raise invalid("breakdowns must be a list of non-empty column names")
+    if len(breakdowns) > QUERY_LIST_MAX:
+        raise invalid(f"too many breakdowns: {len(breakdowns)}, at most {QUERY_LIST_MAX}")
+
+    orders = list_of_objects(spec, "orders", ("op", "column", "order"))
+    for i, order in enumerate(orders):
+        direction = order.get("order")
+        if direction is not None and direction not in SORT_ORDERS:
+            raise invalid(f"orders[{i}].order must be ascending or descending, not {direction!r}")
+        column = optional_string(order, "column", f"orders[{i}]")
+        op = order.get("op")
+        if op is None:
+            if column is None:
+                raise invalid(f"orders[{i}] names neither a calculation (op) nor a breakdown (column)")
+            if column not in breakdowns:
+                raise invalid(f"orders[{i}]: column {column!r} is not in breakdowns; "
+                              "an order without op must name a breakdown")
+            continue
+        if op not in CALCULATION_OPS:
+            raise invalid(f"orders[{i}].op {op!r} is not a calculation operator")
+        if op == "HEATMAP":
+            raise invalid(f"orders[{i}]: cannot order by HEATMAP")
+        if (op, column) not in calculated:
+            shown = op if column is None else f"{op}({column})"
+            raise invalid(f"orders[{i}]: {shown} is not one of the query's calculations")
+
+    havings = list_of_objects(spec, "havings", ("calculate_op", "column", "op", "value"))
+    for i, having in enumerate(havings):
+        calculate_op = having.get("calculate_op")
+        if calculate_op not in CALCULATION_OPS:
+            raise invalid(f"havings[{i}].calculate_op {calculate_op!r} is not a calculation operator")
+        column = optional_string(having, "column", f"havings[{i}]")
+        if calculate_op in UNARY_CALCULATION_OPS and column is not None:
+            raise invalid(f"havings[{i}]: {calculate_op} should not have an accompanying column")
+        if calculate_op not in UNARY_CALCULATION_OPS and column is None:
+            raise invalid(f"havings[{i}]: {calculate_op} requires a column")
+        if having.get("op") not in HAVING_OPS:
+            raise invalid(f"havings[{i}].op {having.get('op')!r} is not one of {', '.join(HAVING_OPS)}")
+        if not is_number(having.get("value")):
+            raise invalid(f"havings[{i}].value must be a number")
+        if (calculate_op, column) not in calculated:
+            shown = calculate_op if column is None else f"{calculate_op}({column})"
+            raise invalid(f"havings[{i}]: {shown} missing matching calculation")
+
+    limit = spec.get("limit")
+    if limit is not None and not (is_int(limit) and 1 <= limit <= QUERY_LIMIT_MAX):
+        raise invalid(f"limit must be a whole number from 1 to {QUERY_LIMIT_MAX}, not {limit!r}")
+
+    for name in ("time_range", "start_time", "end_time", "granularity"):
+        value = spec.get(name)
+        if value is not None and not (is_int(value) and value >= 0):
+            raise invalid(f"{name} must be a whole number of seconds, 0 or more, not {value!r}")
+    time_range, start, end = spec.get("time_range"), spec.get("start_time"), spec.get("end_time")
+    if time_range is not None and time_range == 0:
+        raise invalid("time_range must be more than 0 seconds")
+    if None not in (time_range, start, end):
+        raise invalid("specify at most two of time_range, start_time and end_time")
+    if start is not None and end is not None and end <= start:
+        raise invalid("end_time must be after start_time")
+    span = time_range if time_range is not None else (end - start) if None not in (start, end) else DEFAULT_TIME_RANGE
+    granularity = spec.get("granularity")
+    if granularity is not None:
+        if granularity > span:
+            raise invalid(f"granularity {granularity} can not be greater than the query's time range ({span} s)")
+        if granularity != 0 and granularity < span / 1000:
+            raise invalid(f"granularity {granularity} can not be less than the query's time range / 1000 "
+                          f"({span / 1000:g} s)")
+
+    fields = list_of_objects(spec, "calculated_fields", ("name", "expression"))
+    field_names = set()
+    for i, field in enumerate(fields):
+        for name in ("name", "expression"):
+            if not (isinstance(field.get(name), str) and field[name]):
+                raise invalid(f"calculated_fields[{i}].{name} must be a non-empty string")
+        if field["name"] in field_names:
+            raise invalid(f"calculated_fields[{i}]: the name {field['name']!r} is used more than once")
+        field_names.add(field["name"])
+
+    stored = {name: copy.deepcopy(value) for name, value in spec.items() if value is not None}
+    if not calculations:
+        stored["calculations"] = [{"op": "COUNT"}]  # what Honeycomb answers for a query without any
+    if filters and combination is None:
+        stored["filter_combination"] = "AND"
+    if time_range is None and start is None and end is None:
+        stored["time_range"] = DEFAULT_TIME_RANGE
+    return stored
+
+
+def string_field(body, name, where, required, max_len):
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise invalid(f"{where}{name} is required")
+        return ""
+    if not isinstance(value, str):
+        raise invalid(f"{where}{name} must be a string")
+    if required and not value:
+        raise invalid(f"{where}{name} must not be empty")
+    if len(value) > max_len:
+        raise invalid(f"{where}{name} is {len(value)} characters long, at most {max_len} allowed")
+    return value
+
+
+def validate_board(state, body):
+    """A board as POST or PUT /1/boards receives it -> the board's fields as stored (no id)."""
+    if not isinstance(body, dict):
+        raise invalid("the board must be a JSON object")
+    classic = (body.get("queries") not in (None, []) or body.get("style") not in (None, "")
+               or body.get("type") != "flexible")
+    if classic:
+        raise invalid("classic boards are no longer supported; create a flexible board "
+                      "(type \"flexible\" with panels)")
+    board = {
+        "name": string_field(body, "name", "", True, BOARD_NAME_MAX),
+        "description": string_field(body, "description", "", False, BOARD_DESCRIPTION_MAX),
+        "type": "flexible",
+    }
+    layout = body.get("layout_generation")
+    if layout is not None and layout not in BOARD_LAYOUTS:
+        raise invalid(f"layout_generation must be auto or manual, not {layout!r}")
+    board["layout_generation"] = layout or "manual"
+
+    panels = body.get("panels")
+    if panels is None:
+        panels = []
+    if not isinstance(panels, list):
+        raise invalid("panels must be a list")
+    board["panels"] = []
+    for i, panel in enumerate(panels):
+        where = f"panels[{i}]"
+        if not isinstance(panel, dict):
+            raise invalid(f"{where} must be an object")
+        stored = {"type": panel.get("type")}
+        position = panel.get("position")
+        if position is not None:
+            if not (isinstance(position, dict)
+                    and all(is_int(position.get(f, 0)) and position.get(f, 0) >= 0 for f in BOARD_POSITION_FIELDS)):
+                raise invalid(f"{where}.position must be an object of whole numbers 0 or more: "
+                              f"{', '.join(BOARD_POSITION_FIELDS)}")
+            stored["position"] = {f: position.get(f, 0) for f in BOARD_POSITION_FIELDS}
+        if panel.get("type") == "query":
+            query_panel = panel.get("query_panel")
+            if not isinstance(query_panel, dict):
+                raise invalid(f"{where}: a query panel needs a query_panel object")
+            query_id = query_panel.get("query_id")
+            annotation_id = query_panel.get("query_annotation_id")
+            if not (isinstance(query_id, str) and query_id):
+                raise invalid(f"{where}.query_panel.query_id is required")
+            if not (isinstance(annotation_id, str) and annotation_id):
+                raise invalid(f"{where}.query_panel.query_annotation_id is required")
+            if query_id not in state.hc_queries:
+                raise invalid(f"{where}.query_panel.query_id: no query {query_id!r} exists")
+            annotation = state.hc_annotations.get(annotation_id)
+            if annotation is None:
+                raise invalid(f"{where}.query_panel.query_annotation_id: no query annotation {annotation_id!r} exists")
+            if annotation["query_id"] != query_id:
+                raise invalid(f"{where}.query_panel: query annotation {annotation_id!r} annotates query "
+                              f"{annotation['query_id']!r}, not {query_id!r}")
+            style = query_panel.get("query_style")
+            if style is not None and style not in BOARD_QUERY_STYLES:
+                raise invalid(f"{where}.query_panel.query_style must be graph, table or combo, not {style!r}")
+            stored["query_panel"] = {"query_id": query_id, "query_annotation_id": annotation_id,
+                                     "query_style": style or "graph"}
+            settings = query_panel.get("visualization_settings")
+            if settings is not None:
+                if not isinstance(settings, dict):
+                    raise invalid(f"{where}.query_panel.visualization_settings must be an object")
+                stored["query_panel"]["visualization_settings"] = copy.deepcopy(settings)
+        elif panel.get("type") == "text":
+            text_panel = panel.get("text_panel")
+            if not (isinstance(text_panel, dict) and isinstance(text_panel.get("content"), str)
+                    and text_panel["content"]):
+                raise invalid(f"{where}: a text panel needs text_panel.content, a non-empty string")
+            stored["text_panel"] = {"content": text_panel["content"]}
+        elif panel.get("type") == "slo":
+            slo_panel = panel.get("slo_panel")
+            slo_id = slo_panel.get("slo_id") if isinstance(slo_panel, dict) else None
+            raise invalid(f"{where}.slo_panel.slo_id: no SLO {slo_id!r} exists")
+        else:
+            raise invalid(f"{where}.type must be query or text, not {panel.get('type')!r}")
+        board["panels"].append(stored)
+
+    tags = body.get("tags")
+    if tags is None:
+        tags = []
+    if not isinstance(tags, list):
+        raise invalid("tags must be a list of {key, value} objects")
+    if len(tags) > MAX_TAGS:
+        raise invalid(f"too many tags: {len(tags)}, at most {MAX_TAGS}")
+    board["tags"] = []
+    for i, tag in enumerate(tags):
+        if not isinstance(tag, dict):
+            raise invalid(f"tags[{i}] must be an object with key and value")
+        key, value = tag.get("key"), tag.get("value")
+        if not (isinstance(key, str) and TAG_KEY.match(key)):
+            raise invalid(f"tags[{i}].key {key!r}: a tag key must be 1 to 32 lowercase letters")
+        if not (isinstance(value, str) and TAG_VALUE.match(value)):
+            raise invalid(f"tags[{i}].value {value!r}: a tag value must begin with a lowercase letter, be 1 to "
+                          "32 characters long and contain only lowercase letters, digits, - and /")
+        board["tags"].append({"key": key, "value": value})
+    return board
+
+
+def validate_annotation(body):
+    if not isinstance(body, dict):
+        raise invalid("the query annotation must be a JSON object")
+    annotation = {
+        "name": string_field(body, "name", "", True, ANNOTATION_NAME_MAX),
+        "description": string_field(body, "description", "", False, ANNOTATION_DESCRIPTION_MAX),
+    }
+    query_id = body.get("query_id")
+    if query_id is not None and not (isinstance(query_id, str) and query_id):
+        raise invalid("query_id must be a non-empty string")
+    return annotation, query_id
+
+
+def validate_marker(body):
+    if not isinstance(body, dict):
+        raise invalid("the marker must be a JSON object")
+    marker = {}
+    for name in ("message", "type", "url"):
+        value = body.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise invalid(f"{name} must be a string")
+            marker[name] = value
+    for name in ("start_time", "end_time"):
+        value = body.get(name)
+        if value is not None:
+            if not (is_int(value) and value >= 0):
+                raise invalid(f"{name} must be a whole number of seconds since the epoch")
+            marker[name] = value
+    return marker
+
+
+def honeycomb_api(state, registered, method, path, body, body_error):
+    """One request to the configuration API, from a registered key -> (status, payload).
+    Caller holds the lock. Raises BadRequest for any error answer."""
+    route = route_honeycomb_api(path)
+    if route is None:
+        raise BadRequest(404, f"not found: {path}")
+    resource, dataset, item_id, methods = route
+    if method not in methods:
+        raise BadRequest(405, f"method {method} not allowed on {path}; allowed: {', '.join(methods)}")
+    flag, permission = HONEYCOMB_PERMISSIONS[resource]
+    if registered["type"] == "ingest" or not registered["api_key_access"].get(flag):
+        raise BadRequest(403, f"the API key does not have permission: {permission}")
+    if dataset is not None:
+        environment_wide = dataset == ENVIRONMENT_WIDE and registered["environment"]["slug"] != ""
+        if not environment_wide and dataset not in state.hc_datasets:
+            raise BadRequest(404, "Dataset not found")
+    if method in ("POST", "PUT"):
+        if body_error is not None:
+            raise BadRequest(400, f"request body is not valid JSON: {body_error}")
+        if body is None:
+            raise BadRequest(400, "request body is empty; expected a JSON object")
+
+    if resource == "queries":
+        if method == "POST":
+            spec = validate_query_spec(body)
+            spec["id"] = new_id()
+            state.hc_queries[spec["id"]] = {"dataset": dataset, "spec": spec}
+            return 200, spec
+        stored = state.hc_queries.get(item_id)
+        if stored is None or stored["dataset"] != dataset:
+            raise BadRequest(404, "Query not found")
+        return 200, stored["spec"]
+
+    if resource == "query_annotations":
+        in_dataset = {i: a for i, a in state.hc_annotations.items() if a["dataset"] == dataset}
+        if item_id is None and method == "GET":
+            return 200, [annotation_view(a) for a in in_dataset.values()]
+        if method == "POST":
+            annotation, query_id = validate_annotation(body)
+            if query_id is None:
+                raise invalid("query_id is required")
+            saved = state.hc_queries.get(query_id)
+            if saved is None or saved["dataset"] != dataset:
+                raise invalid(f"query_id: no query {query_id!r} is saved in dataset {dataset!r}")
+            now = utc_now()
+            stored = {"id": new_id(), **annotation, "query_id": query_id, "created_at": now, "updated_at": now,
+                      "dataset": dataset}
+            state.hc_annotations[stored["id"]] = stored
+            return 201, annotation_view(stored)
+        stored = in_dataset.get(item_id)
+        if stored is None:
+            raise BadRequest(404, "Query Annotation not found")
+        if method == "GET":
+            return 200, annotation_view(stored)
+        if method == "DELETE":
+            del state.hc_annotations[item_id]
+            return 204, None
+        annotation, query_id = validate_annotation(body)  # PUT
+        if query_id is not None and query_id != stored["query_id"]:
+            raise invalid("query_id cannot be changed")
+        stored.update(annotation, updated_at=utc_now())
+        return 200, annotation_view(stored)
+
+    if resource == "boards":
+        if item_id is None and method == "GET":
+            return 200, [board_view(b, registered) for b in state.hc_boards.values()]
+        if method == "POST":
+            board = {"id": new_id(), **validate_board(state, body)}
+            state.hc_boards[board["id"]] = board
+            return 201, board_view(board, registered)
+        stored = state.hc_boards.get(item_id)
+        if stored is None:
+            raise BadRequest(404, "Board not found")
+        if method == "GET":
+            return 200, board_view(stored, registered)
+        if method == "DELETE":
+            del state.hc_boards[item_id]
+            return 204, None
+        board = {"id": item_id, **validate_board(state, body)}  # PUT: a full replacement
+        state.hc_boards[item_id] = board
+        return 200, board_view(board, registered)
+
+    # markers
+    if item_id is None and method == "GET":
+        return 200, [marker_view(m) for m in state.hc_markers.values() if m["dataset"] == dataset]
+    if method == "POST":
+        now = utc_now()
+        marker = {"id": new_id(), "start_time": int(time.time()), **validate_marker(body),
+                  "created_at": now, "updated_at": now, "dataset": dataset}
+        state.hc_markers[marker["id"]] = marker
+        return 201, marker_view(marker)
+    stored = state.hc_markers.get(item_id)
+    if stored is None or stored["dataset"] != dataset:
+        raise BadRequest(404, "Marker not found")
+    if method == "DELETE":
+        del state.hc_markers[item_id]
+        return 204, None
+    stored.update(validate_marker(body), updated_at=utc_now())  # PUT: the fields given change
+    return 200, marker_view(stored)
+
+
+def annotation_view(stored):
+    return {k: v for k, v in stored.items() if k != "dataset"}
+
+
+def marker_view(stored):
+    return {k: v for k, v in stored.items() if k != "dataset"}
+
+
+def board_view(board, registered):
+    environment = registered["environment"]["slug"]
+    team = registered["team"]["slug"]
+    where = f"{team}/environments/{environment}" if environment else team
+    return {**board, "links": {"board_url": f"https://ui.honeycomb.io/{where}/board/{board['id']}"}}
+
+
 # --- HTTP
 
 
@@ -454,6 +1042,8 @@ class Handler(BaseHTTPRequestHandler):
                 ("GET", "/1/auth"): lambda raw: self._honeycomb_auth(1),
                 ("GET", "/2/auth"): lambda raw: self._honeycomb_auth(2),
             }.get((method, path))
+            if route is None and honeycomb_api_path(path):
+                route = lambda raw: self._honeycomb_config(method, path, raw)  # noqa: E731
             if route is None:
                 with self.state.lock:
                     self.state.other_requests.append({"method": method, "path": path})
@@ -516,13 +1106,18 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(e.status, {"error": e.message})
         headers = lower_headers(self.headers)
         spans = []
+        datasets = set()
         for resource_spans in request.resource_spans:
             resource = attributes(resource_spans.resource.attributes)
+            service = resource.get("service.name")
+            if isinstance(service, str) and dataset_slug(service):
+                datasets.add(dataset_slug(service))  # Honeycomb makes a dataset per service.name
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
                     spans.append(flatten_span(span, resource, scope_spans.scope.name, headers))
         with self.state.lock:
             self.state.spans.extend(spans)
+            self.state.hc_datasets |= datasets
         self._otlp_reply(content_type, ExportTraceServiceResponse())
 
     def _otlp_other(self, signal_name):
@@ -597,6 +1192,59 @@ class Handler(BaseHTTPRequestHandler):
                     return False
                 time.sleep(HANG_STEP)  # a pipelined request waits its turn
 
+    def _honeycomb_mode(self):
+        """The Honeycomb mode once it is not "hang"; None when the request must go unanswered."""
+        while True:
+            with self.state.lock:
+                mode = self.state.modes["honeycomb"]
+            if mode != "hang":
+                return mode
+            if not self._hang():
+                self.close_connection = True
+                return None
+
+    def _honeycomb_config(self, method, path, raw):
+        """Saved queries, query annotations, boards and markers (see honeycomb_api)."""
+        state = self.state
+        key = self.headers.get("X-Honeycomb-Team", "")
+        body, body_error = None, None
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as e:
+                body_error = str(e)
+        request = {"method": method, "path": path, "key_prefix": key[:6],
+                   "body": raw.decode("utf-8", errors="replace") if body_error is not None else body,
+                   "status": None}
+        with state.lock:
+            state.honeycomb_requests.append(request)
+        mode = self._honeycomb_mode()
+        if mode is None:
+            return
+        with state.lock:
+            registered = state.keys.get(key) if key else None
+            if mode == "rate_limited":
+                status, payload = 429, {"error": "Rate Limited"}
+            elif registered is None or registered["type"] == "management":
+                status, payload = 401, {"error": "unknown API key - check your credentials"}
+            elif registered.get("disabled"):
+                status, payload = 401, {"error": "attempted to use disabled API key"}
+            else:
+                try:
+                    status, payload = honeycomb_api(state, registered, method, path, body, body_error)
+                    payload = copy.deepcopy(payload)
+                except BadRequest as e:
+                    status, payload = e.status, {"error": e.message}
+            request["status"] = status
+        if status == 204:
+            self.send_response(204)
+            for name, value in self._cors_headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self._send(status, payload)
+
     def _honeycomb_auth(self, version):
         state = self.state
         if version == 1:
@@ -609,14 +1257,9 @@ class Handler(BaseHTTPRequestHandler):
         call = {"path": f"/{version}/auth", "key_prefix": key[:6], "status": None}
         with state.lock:
             state.honeycomb_auth_calls.append(call)
-        while True:
-            with state.lock:
-                mode = state.modes["honeycomb"]
-            if mode != "hang":
-                break
-            if not self._hang():
-                self.close_connection = True
-                return
+        mode = self._honeycomb_mode()
+        if mode is None:
+            return
         with state.lock:
             registered = copy.deepcopy(state.keys.get(key)) if key else None
         if mode == "rate_limited":
@@ -676,6 +1319,12 @@ class Handler(BaseHTTPRequestHandler):
                 with state.lock:
                     state.keys[registration["key"]] = registration
                 return self._send(200, registration)
+            if (method, path) == ("POST", "/_fake/honeycomb/datasets"):
+                environment, datasets = parse_datasets(body)
+                with state.lock:
+                    state.hc_datasets.update(datasets)
+                    known = sorted(state.hc_datasets)
+                return self._send(200, {"environment": environment, "datasets": known})
             if (method, path) == ("POST", "/_fake/cors"):
                 cors = parse_cors(body)
                 with state.lock:
@@ -731,6 +1380,21 @@ def parse_key_registration(body):
         registration["name"] = str(body.get("name", "cruddur-obs test key"))
         registration["scopes"] = list(body.get("scopes", ["environments:read", "api-keys:read"]))
     return registration
+
+
+def parse_datasets(body):
+    unknown = set(body) - {"environment", "datasets"}
+    if unknown:
+        raise ValueError(f"unknown dataset keys: {sorted(unknown)}")
+    environment = body.get("environment", "")
+    if not isinstance(environment, str):
+        raise ValueError("environment must be a string (an environment slug; datasets are global in the fake)")
+    datasets = body.get("datasets")
+    if not (isinstance(datasets, list) and all(isinstance(d, str) and d for d in datasets)):
+        raise ValueError("datasets must be a list of non-empty dataset slugs")
+    if ENVIRONMENT_WIDE in datasets:
+        raise ValueError(f"{ENVIRONMENT_WIDE} is not a dataset: it stands for the whole environment")
+    return environment, datasets
 
 
 def parse_modes(body, current):

@@ -760,6 +760,30 @@ impl Receivers {
         );
     }
 
+    /// Registers a Honeycomb configuration key of `environment` with exactly these permissions
+    /// (`api_key_access` flags: "queries", "boards", "markers", ...).
+    pub fn honeycomb_configuration_key(&self, key: &str, environment: &str, access: &[&str]) {
+        let access: serde_json::Map<String, serde_json::Value> = access
+            .iter()
+            .map(|a| (a.to_string(), serde_json::Value::Bool(true)))
+            .collect();
+        let body = serde_json::json!({"key": key, "type": "configuration", "api_key_access": access,
+            "environment": {"name": environment, "slug": environment}, "team": {"name": "Cruddur", "slug": "cruddur"}});
+        post(
+            &format!("{}/_fake/honeycomb/keys", self.http),
+            &body.to_string(),
+        );
+    }
+
+    /// Makes these datasets exist in the Honeycomb fake.
+    pub fn honeycomb_datasets(&self, environment: &str, datasets: &[&str]) {
+        let body = serde_json::json!({"environment": environment, "datasets": datasets});
+        post(
+            &format!("{}/_fake/honeycomb/datasets", self.http),
+            &body.to_string(),
+        );
+    }
+
     /// Sets how the Honeycomb or Rollbar fake answers: "normal", "rate_limited", "hang".
     pub fn mode(&self, service: &str, mode: &str) {
         post(
