@@ -79,3 +79,17 @@ fn report(failure: &Failure) {
         eprintln!("hint: {hint}");
     }
 }
+
+/// Proptest's settings for every property test: PROPTEST_CASES cases when set, else `default`,
+/// and no failure files written into the tree.
+#[cfg(test)]
+fn proptest_config(default: u32) -> proptest::prelude::ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    proptest::prelude::ProptestConfig {
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::with_cases(cases)
+    }
+}

@@ -1800,14 +1800,7 @@ mod prop {
 
     /// Cases per property: PROPTEST_CASES when set, else 3,000.
     fn config() -> ProptestConfig {
-        let cases = std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3_000);
-        ProptestConfig {
-            failure_persistence: None,
-            ..ProptestConfig::with_cases(cases)
-        }
+        crate::proptest_config(3_000)
     }
 
     const ORIGIN: &str = "honeycomb/quer\u{ee}es.json";

@@ -189,14 +189,7 @@ mod prop {
 
     /// Cases per property: PROPTEST_CASES when set, else 12,000 (10 properties: 120,000 in all).
     fn config() -> ProptestConfig {
-        let cases = std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(12_000);
-        ProptestConfig {
-            failure_persistence: None,
-            ..ProptestConfig::with_cases(cases)
-        }
+        crate::proptest_config(12_000)
     }
 
     /// One `--tags` argument: any text, the shorthands with odd values, and JSON-looking text.
