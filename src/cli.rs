@@ -10,6 +10,7 @@ use crate::cmd::init::InitArgs;
 use crate::cmd::logs::LogsCommand;
 use crate::cmd::rollbar::RollbarCommand;
 use crate::cmd::up::UpArgs;
+use crate::cmd::verify::VerifyArgs;
 use crate::cmd::xray::XrayCommand;
 
 #[derive(Parser, Debug)]
@@ -39,18 +40,20 @@ pub enum Command {
     Init(InitArgs),
     /// Print the variables the workspace needs, for Gitpod, compose, a .env file or Codespaces
     Env(EnvArgs),
-    /// AWS X-Ray groups and sampling rules
+    /// AWS X-Ray groups, sampling rules and traces
     #[command(subcommand)]
     Xray(XrayCommand),
-    /// CloudWatch Logs log groups
+    /// CloudWatch Logs log groups, and their events
     #[command(subcommand)]
     Logs(LogsCommand),
-    /// Create or update everything the workspace declares in AWS (group, sampling rules, log group)
+    /// Create or update everything the workspace declares (X-Ray group and rules, log group, Honeycomb queries and board)
     Up(UpArgs),
     /// Delete what `up` created for the workspace, and nothing else
     Down(DownArgs),
     /// Find every known mistake in the workspace, with its fix
     Doctor(DoctorArgs),
+    /// Prove that the telemetry arrives: send the backend requests, then find them in each service
+    Verify(VerifyArgs),
     /// Check a Honeycomb key
     #[command(subcommand)]
     Honeycomb(HoneycombCommand),

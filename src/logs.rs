@@ -4,10 +4,26 @@ use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatchlogs::types as sdk;
 use aws_sdk_cloudwatchlogs::Client;
+use serde::Serialize;
 
 use crate::aws::{Aws, AwsArgs, Service};
 use crate::error::Failure;
 use crate::log_group::{LogGroup, LogGroupSpec};
+
+/// One log event, as FilterLogEvents returns it (and, as JSON, named as the aws cli prints it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    #[serde(rename = "logStreamName")]
+    pub stream: String,
+    /// When it happened, in milliseconds since 1970-01-01 UTC.
+    pub timestamp: i64,
+    pub message: String,
+    /// When CloudWatch Logs received it, in milliseconds since 1970-01-01 UTC.
+    #[serde(rename = "ingestionTime")]
+    pub ingestion_time: i64,
+    #[serde(rename = "eventId")]
+    pub event_id: String,
+}
 
 pub struct Logs {
     client: Client,
@@ -118,6 +134,67 @@ impl Logs {
                 )
             })?;
         Ok(())
+    }
+
+    /// The events of `group` from `start_ms` to `end_ms` (both inclusive, in milliseconds since
+    /// 1970), every page of them, in the order CloudWatch Logs returns them (by timestamp across
+    /// streams). `pattern` is a CloudWatch Logs filter pattern; `stream_prefix` keeps the streams
+    /// whose names start with it. A missing group fails naming it, with a hint that `up` creates it.
+    pub async fn filter_events(
+        &self,
+        group: &str,
+        start_ms: i64,
+        end_ms: Option<i64>,
+        pattern: Option<&str>,
+        stream_prefix: Option<&str>,
+    ) -> Result<Vec<Event>, Failure> {
+        let mut events = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            // `interleaved` is deprecated because AWS now always interleaves the streams; the aws
+            // cli still sends it, and emulators such as moto sort across streams only with it.
+            #[allow(deprecated)]
+            let request = self
+                .client
+                .filter_log_events()
+                .log_group_name(group)
+                .start_time(start_ms)
+                .set_end_time(end_ms)
+                .set_filter_pattern(pattern.map(str::to_string))
+                .set_log_stream_name_prefix(stream_prefix.map(str::to_string))
+                .interleaved(true)
+                .set_next_token(token.clone());
+            let out = request.send().await.map_err(|e| {
+                let missing = e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception());
+                let failure = self.aws.explain(
+                    e,
+                    &format!("reading the events of log group \"{group}\""),
+                    "logs:FilterLogEvents",
+                );
+                if missing {
+                    failure.hint(format!(
+                        "`cruddur-obs up` creates the workspace's log group (any other: cruddur-obs logs create-log-group --log-group-name {group}); if it is in another region than {}, pass --region",
+                        self.aws.region
+                    ))
+                } else {
+                    failure
+                }
+            })?;
+            events.extend(out.events().iter().map(|e| Event {
+                stream: e.log_stream_name().unwrap_or_default().to_string(),
+                timestamp: e.timestamp().unwrap_or_default(),
+                message: e.message().unwrap_or_default().to_string(),
+                ingestion_time: e.ingestion_time().unwrap_or_default(),
+                event_id: e.event_id().unwrap_or_default().to_string(),
+            }));
+            match out.next_token() {
+                // A token repeated verbatim would loop forever; AWS never does that, but stop.
+                Some(next) if token.as_deref() != Some(next) => token = Some(next.to_string()),
+                _ => return Ok(events),
+            }
+        }
     }
 
     pub async fn tags(&self, name: &str) -> Result<BTreeMap<String, String>, Failure> {

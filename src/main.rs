@@ -26,6 +26,7 @@ mod sampling_rule;
 mod scaffold;
 mod secret;
 mod tags;
+mod trace_tree;
 mod validate;
 mod variables;
 mod xray;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Command::Up(a) => block_on(cmd::up::run(a)),
         Command::Down(a) => block_on(cmd::down::run(a)),
         Command::Doctor(a) => block_on(cmd::doctor::run(a)),
+        Command::Verify(a) => block_on(cmd::verify::run(a)),
         Command::Honeycomb(c) => block_on(cmd::honeycomb::run(c)),
         Command::Rollbar(c) => block_on(cmd::rollbar::run(c)),
     };

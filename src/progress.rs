@@ -54,6 +54,15 @@ impl Progress {
 /// A running spinner; dropping it clears it.
 pub struct Spinner(Option<ProgressBar>);
 
+impl Spinner {
+    /// Changes what the spinner says (on a terminal; plain lines and JSON show nothing more).
+    pub fn say(&self, what: impl Into<String>) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(what.into());
+        }
+    }
+}
+
 impl Drop for Spinner {
     fn drop(&mut self) {
         if let Some(bar) = self.0.take() {

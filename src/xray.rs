@@ -3,11 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_xray::config::http::HttpResponse;
+use aws_sdk_xray::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_xray::primitives::DateTime;
 use aws_sdk_xray::types as sdk;
 use aws_sdk_xray::Client;
 
 use crate::aws::{Aws, AwsArgs, Service};
-use crate::error::Failure;
+use crate::error::{root_cause, Failure};
 use crate::group::{CreateGroupInput, Group, InsightsConfiguration};
 use crate::sampling_rule::{
     SamplingRateBoost, SamplingRule, SamplingRuleRecord, SamplingRuleUpdate,
@@ -247,6 +250,87 @@ impl Xray {
         }
     }
 
+    /// The summaries of the traces between `start` and `end` (at most 24 hours apart), every page,
+    /// narrowed by a filter expression such as `service("backend-flask")`.
+    pub async fn trace_summaries(
+        &self,
+        start: DateTime,
+        end: DateTime,
+        filter: Option<&str>,
+    ) -> Result<Vec<sdk::TraceSummary>, Failure> {
+        let mut summaries = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .client
+                .get_trace_summaries()
+                .start_time(start)
+                .end_time(end)
+                .set_filter_expression(filter.map(str::to_string))
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| {
+                    self.explain_read(e, "listing recent traces", "xray:GetTraceSummaries")
+                })?;
+            summaries.extend(out.trace_summaries().iter().cloned());
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(summaries);
+            }
+        }
+    }
+
+    /// The traces with these ids, with their segment documents: BatchGetTraces, five ids a call
+    /// (its limit), every page. A trace that comes back over several pages is put together again;
+    /// ids X-Ray does not know are left out.
+    pub async fn traces(&self, ids: &[String]) -> Result<Vec<sdk::Trace>, Failure> {
+        let mut traces: Vec<sdk::Trace> = Vec::new();
+        for batch in ids.chunks(5) {
+            let what = match batch {
+                [one] => format!("reading trace {one}"),
+                _ => format!("reading traces {}", batch.join(", ")),
+            };
+            let mut token = None;
+            loop {
+                let out = self
+                    .client
+                    .batch_get_traces()
+                    .set_trace_ids(Some(batch.to_vec()))
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| self.explain_read(e, &what, "xray:BatchGetTraces"))?;
+                for trace in out.traces() {
+                    merge_trace(&mut traces, trace);
+                }
+                token = out.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(traces)
+    }
+
+    /// `Aws::explain`, except that an answer with a success status that the SDK could not read
+    /// (an emulator's, say) is called that rather than a failed request.
+    fn explain_read<E>(&self, err: SdkError<E, HttpResponse>, what: &str, action: &str) -> Failure
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        if let SdkError::ServiceError(e) = &err {
+            if e.raw().status().is_success() {
+                return Failure::failed(format!(
+                    "{what}: the answer from {} could not be read: {}",
+                    self.aws.endpoint,
+                    root_cause(&err)
+                ));
+            }
+        }
+        self.aws.explain(err, what, action)
+    }
+
     pub async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), Failure> {
         self.client
             .tag_resource()
@@ -260,6 +344,33 @@ impl Xray {
             })?;
         Ok(())
     }
+}
+
+/// Adds a trace from one page of BatchGetTraces: new, or more segments of one already read.
+fn merge_trace(traces: &mut Vec<sdk::Trace>, trace: &sdk::Trace) {
+    let known = trace
+        .id()
+        .and_then(|id| traces.iter().position(|t| t.id() == Some(id)));
+    let Some(i) = known else {
+        traces.push(trace.clone());
+        return;
+    };
+    let old = &traces[i];
+    let mut segments = old.segments().to_vec();
+    for s in trace.segments() {
+        if !segments.contains(s) {
+            segments.push(s.clone());
+        }
+    }
+    traces[i] = sdk::Trace::builder()
+        .set_id(old.id().map(str::to_string))
+        .set_duration(trace.duration().or(old.duration()))
+        .set_limit_exceeded(match (old.limit_exceeded(), trace.limit_exceeded()) {
+            (None, None) => None,
+            (a, b) => Some(a == Some(true) || b == Some(true)),
+        })
+        .set_segments(Some(segments))
+        .build();
 }
 
 fn missing(what: &str) -> Failure {
@@ -392,5 +503,36 @@ fn group_from_sdk(g: &sdk::Group) -> Group {
         group_arn: g.group_arn().map(str::to_string),
         filter_expression: g.filter_expression().map(str::to_string),
         insights_configuration: g.insights_configuration().map(insights_from_sdk),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace(id: &str, segments: &[&str]) -> sdk::Trace {
+        sdk::Trace::builder()
+            .id(id)
+            .duration(0.12)
+            .set_segments(Some(
+                segments
+                    .iter()
+                    .map(|s| sdk::Segment::builder().id(*s).document("{}").build())
+                    .collect(),
+            ))
+            .build()
+    }
+
+    #[test]
+    fn pages_of_one_trace_are_put_together() {
+        let mut traces = Vec::new();
+        merge_trace(&mut traces, &trace("1-a", &["s1", "s2"]));
+        merge_trace(&mut traces, &trace("1-b", &["s9"]));
+        merge_trace(&mut traces, &trace("1-a", &["s2", "s3"]));
+        assert_eq!(traces.len(), 2);
+        let ids: Vec<&str> = traces[0].segments().iter().filter_map(|s| s.id()).collect();
+        assert_eq!(ids, ["s1", "s2", "s3"]);
+        assert_eq!(traces[0].duration(), Some(0.12));
+        assert_eq!(traces[1].id(), Some("1-b"));
     }
 }

@@ -92,6 +92,11 @@ impl Backend {
     }
 
     /// Stops it with SIGINT and returns everything it printed.
+    /// What the backend has logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     pub fn stop(mut self) -> String {
         let mut child = self.child.take().unwrap();
         let status = Process::new("kill")

@@ -9,6 +9,7 @@ pub mod init;
 pub mod logs;
 pub mod rollbar;
 pub mod up;
+pub mod verify;
 pub mod xray;
 
 use std::io::IsTerminal;

@@ -21,13 +21,36 @@ Received traffic (HTTP on the one port, X-Ray on the UDP socket):
   OPTIONS (any path)       A CORS preflight (Origin and Access-Control-Request-Method set), answered
                            as the OpenTelemetry Collector's confighttp `cors` settings (rs/cors) do;
                            see POST /_fake/cors. Every preflight is recorded (cors_preflights).
-  POST /v1/metrics, /v1/logs   200, counted only.
+  POST /v1/metrics, /v1/logs   200 (415 for another content type), counted; a body that decodes
+                           also writes to its datasets (see Datasets below), one that does not is
+                           still answered 200.
   UDP datagrams            X-Ray segments: a JSON header line, a newline, a segment document.
   POST /api/1/item/        Rollbar. The token (X-Rollbar-Access-Token header, else the body's
                            access_token) chooses the answer: none 422, "bad..." 403 not found,
-                           "client..." 403 insufficient privileges, any other 200 (item stored).
+                           "client..." (or "c11e...") 403 insufficient privileges, "read..." 403
+                           insufficient privileges (a read token cannot post), any other 200
+                           {"err": 0, "result": {"id": null, "uuid": <data.uuid, else a new one>}}:
+                           the item is stored, and its data becomes an occurrence (below).
   GET  /1/auth             Honeycomb whoami for keys registered through the control API.
   GET  /2/auth             Honeycomb management-key whoami (Authorization: Bearer <id>:<secret>).
+
+Rollbar's read API (token in X-Rollbar-Access-Token, else the deprecated ?access_token=):
+  GET  /api/1/instances/               {"err": 0, "result": {"instances": [...], "page": N}}: every
+                                       occurrence, newest first, 20 a page (?page=N, from 1)
+  GET  /api/1/instance/{id}            {"err": 0, "result": <the occurrence>}, 404
+  GET  /api/1/item/{id}                {"err": 0, "result": <the item>}, 404
+  GET  /api/1/item/{id}/instances/     the item's occurrences, as /api/1/instances/
+  (each path with or without its trailing slash). An occurrence is {"id", "project_id", "timestamp"
+  (when it was received, unix seconds), "version": 2, "data": <the posted body's data, as posted:
+  environment, level, body, request {url, method, ...}, ...>, "billable": 1, "item_id"}. An item
+  groups the occurrences of one fingerprint (data.fingerprint, else data.environment and the title):
+  {"id", "project_id", "counter", "environment", "title" ("Class: message" of the exception, else
+  the message body), "level" (the most severe seen), "status": "active", "hash",
+  "first_occurrence_id", "first_occurrence_timestamp", "last_occurrence_id",
+  "last_occurrence_timestamp", "total_occurrences", ...}. Tokens: none 422, "bad..." 403 not found,
+  "read..." read scope, any other 403 {"err": 1, "message": "insufficient privileges: read scope is
+  required but the access token only has post_server_item."} (post_client_item for "client..."),
+  then mode "rate_limited" 429; unknown ids 404 {"err": 1, "message": "Not found"}.
 
 Honeycomb's configuration API (validated as the real service does: see honeycomb_api, validate_*):
   POST   /1/queries/{dataset}                  query spec -> 200 the spec as normalized, with "id"
@@ -46,15 +69,29 @@ Honeycomb's configuration API (validated as the real service does: see honeycomb
   POST   /1/markers/{dataset}                  {message, type, url, start_time, end_time} -> 201
   PUT    /1/markers/{dataset}/{id}             the fields given change -> 200, 404
   DELETE /1/markers/{dataset}/{id}             204, 404
+  GET    /1/datasets                           200 every dataset, by slug
+  GET    /1/datasets/{slug}                    200 the dataset, 404 {"error": "Dataset not found"}
   Checked in this order, each error answered {"error": "..."}: mode "hang" never answers, and
   "rate_limited" answers 429 Rate Limited; X-Honeycomb-Team an unregistered or management key 401,
   a disabled one 401; no such path 404, another method 405; the key's api_key_access lacks
   `queries` (Manage Queries and Columns: queries and annotations), `boards` (Manage Public Boards)
-  or `markers` (Manage Markers), or it is an ingest key: 403; {dataset} neither a known dataset
-  nor __all__ (valid for environment keys, not classic ones, whose environment slug is ""): 404
-  Dataset not found; a POST or PUT body that is not JSON 400; a body that breaks a rule 422.
-  Datasets are global in the fake: registered through POST /_fake/honeycomb/datasets, and made by
-  the service.name of spans received on /v1/traces, slugged.
+  or `markers` (Manage Markers), or it is an ingest key: 403 (reading datasets needs no permission:
+  any configuration key may; an ingest key 403); {dataset} neither a known dataset nor __all__
+  (valid for environment keys, not classic ones, whose environment slug is ""): 404 Dataset not
+  found; a POST or PUT body that is not JSON 400; a body that breaks a rule 422.
+
+Datasets are global in the fake (any configuration key reads them all): registered through POST
+/_fake/honeycomb/datasets, or made by data, as an environment key files it: under the slugged
+service.name of the resource of spans received on /v1/traces and of log records on /v1/logs, and
+for /v1/metrics under the X-Honeycomb-Dataset header, else the service.name. A dataset reads as
+Honeycomb documents it:
+  {"name" (the service.name as sent; a registered one: its slug), "description": "",
+   "settings": {"delete_protected": true}, "expand_json_depth": 0, "slug",
+   "regular_columns_count" (columns seen in its data: an approximation), "last_written_at",
+   "created_at"}
+with times in ISO 8601 UTC to the second ("2026-12-01T15:04:05Z"). last_written_at is null until
+data arrives, and is set to the time of each request that stores spans (log records, metric data)
+for the dataset.
 
 CORS, off until POST /_fake/cors sets allowed origins, then on every path but /_fake/:
   preflight, origin allowed (exactly, or by a pattern where * stands for any characters; "*" alone
@@ -71,11 +108,13 @@ CORS, off until POST /_fake/cors sets allowed origins, then on every path but /_
   OTLP receiver answers OPTIONS without `cors`, and recorded as not allowed.
 
 Test control, never recorded as received traffic:
-  POST /_fake/reset            empty stores, normal modes, no registered keys or datasets, CORS off
+  POST /_fake/reset            empty stores (Rollbar's items and occurrences too), normal modes, no
+                               registered keys or datasets, CORS off
   GET  /_fake/received         everything received so far (see State.snapshot)
   POST /_fake/honeycomb/keys   register a Honeycomb key
   POST /_fake/honeycomb/datasets  {"environment": "<slug>", "datasets": ["backend-flask", ...]}: make
-                               datasets exist (global: the environment is accepted, not used);
+                               datasets exist (global: the environment is accepted, not used),
+                               with last_written_at null (one that exists keeps what it has);
                                answers {"environment", "datasets": every known slug}
   POST /_fake/mode             {"honeycomb": "normal"|"rate_limited"|"hang",
                                 "rollbar": "normal"|"rate_limited"} (either key may be left out)
@@ -89,6 +128,7 @@ import argparse
 import base64
 import copy
 import gzip
+import hashlib
 import json
 import math
 import re
@@ -101,10 +141,12 @@ import time
 import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -152,10 +194,17 @@ class State:
         self.bad_datagrams = []
         self.rollbar_items = []
         self.rollbar_calls = []
+        # Rollbar's read API: every occurrence stored (oldest first) and the items they group into.
+        self.rb_occurrences = []
+        self.rb_items = {}  # item id -> item
+        self.rb_fingerprints = {}  # fingerprint -> item id
+        self.rollbar_reads = []
         self.honeycomb_auth_calls = []
         # The configuration API: every request to it, and what it stores (by id, in creation order).
         self.honeycomb_requests = []
         self.hc_datasets = set()
+        # slug -> {"name", "created_at", "last_written_at", "columns": set of column names}
+        self.hc_dataset_info = {}
         self.hc_queries = {}  # id -> {"dataset", "spec"}
         self.hc_annotations = {}  # id -> the annotation and its "dataset"
         self.hc_boards = {}  # id -> board
@@ -177,7 +226,8 @@ class State:
             "bad_datagrams": self.bad_datagrams,
             "rollbar_items": self.rollbar_items,
             "honeycomb_auth_calls": self.honeycomb_auth_calls,
-            # Every request to /1/queries, /1/query_annotations, /1/boards and /1/markers, in order:
+            # Every request to /1/queries, /1/query_annotations, /1/boards, /1/markers and
+            # /1/datasets, in order:
             # method, path, key_prefix, body (the parsed JSON, null when empty, the text when not
             # JSON) and status (null while a "hang" holds it, or when the client left).
             "honeycomb_requests": self.honeycomb_requests,
@@ -195,8 +245,10 @@ class State:
             # allowed (and if not, why), and the status answered.
             "cors_preflights": self.cors_preflights,
             # Beyond the basic shape, for diagnosing a test: every Rollbar POST with its status,
-            # OTLP bodies that could not be decoded, and requests to paths nobody serves.
+            # every read of Rollbar's API (path, token_prefix, status), OTLP bodies that could not be
+            # decoded, and requests to paths nobody serves.
             "rollbar_calls": self.rollbar_calls,
+            "rollbar_reads": self.rollbar_reads,
             "bad_otlp": self.bad_otlp,
             "other_requests": self.other_requests,
             "modes": self.modes,
@@ -288,6 +340,48 @@ def decode_traces(body, content_type):
         raise BadRequest(415, f"unsupported content type {content_type!r}; "
                               "OTLP/HTTP uses application/x-protobuf or application/json")
     return request
+
+
+def decode_otlp_quietly(body, content_type, message_class):
+    """An OTLP logs or metrics export, or None when the body does not decode (those paths only count
+    requests, and answer 200 whatever the body)."""
+    request = message_class()
+    try:
+        if content_type == "application/x-protobuf":
+            request.ParseFromString(body)
+        else:
+            doc = json.loads(body or b"{}")
+            hex_ids_to_base64(doc)
+            json_format.ParseDict(doc, request, ignore_unknown_fields=True)
+    except (ValueError, DecodeError, json_format.ParseError):
+        return None
+    return request
+
+
+# Columns every span, log record or metric data point brings to its dataset, besides its resource's
+# and its own attributes (an approximation of what Honeycomb makes of OTLP).
+SPAN_COLUMNS = ("name", "trace.trace_id", "trace.span_id", "duration_ms", "span.kind", "type", "status_code",
+                "library.name", "meta.signal_type", "span.num_events", "span.num_links")
+LOG_COLUMNS = ("body", "severity", "severity_code", "library.name", "meta.signal_type")
+METRIC_COLUMNS = ("library.name", "meta.signal_type")
+
+
+def service_dataset(resource):
+    """(slug, name) of the dataset an environment key files this resource's data in: its
+    service.name, slugged; None without one."""
+    service = resource.get("service.name")
+    if isinstance(service, str) and dataset_slug(service):
+        return dataset_slug(service), service.strip()
+    return None
+
+
+def span_columns(span, resource):
+    columns = set(SPAN_COLUMNS) | set(resource) | {kv.key for kv in span.attributes}
+    if span.parent_span_id:
+        columns.add("trace.parent_id")
+    if span.status.code == Status.STATUS_CODE_ERROR:
+        columns |= {"error", "status_message"}
+    return columns
 
 
 # --- CORS, as the collector's confighttp sets up rs/cors
@@ -395,12 +489,14 @@ def serve_udp(sock, state):
             state.xray.append(record)
 
 
-# --- Honeycomb configuration API: saved queries, query annotations, boards, markers
+# --- Honeycomb configuration API: saved queries, query annotations, boards, markers, datasets
 
 
-HONEYCOMB_API_ROOTS = ("/1/queries", "/1/query_annotations", "/1/boards", "/1/markers")
-# The api_key_access flag each resource needs, and how Honeycomb names that permission.
+HONEYCOMB_API_ROOTS = ("/1/queries", "/1/query_annotations", "/1/boards", "/1/markers", "/1/datasets")
+# The api_key_access flag each resource needs, and how Honeycomb names that permission. Reading
+# datasets needs none: any configuration key may.
 HONEYCOMB_PERMISSIONS = {
+    "datasets": (None, None),
     "queries": ("queries", "Manage Queries and Columns"),
     "query_annotations": ("queries", "Manage Queries and Columns"),
     "boards": ("boards", "Manage Public Boards"),
@@ -445,6 +541,12 @@ def route_honeycomb_api(path):
     resource, *rest = [unquote(part) for part in path.split("/")[2:]]
     if any(part == "" for part in rest):
         return None
+    if resource == "datasets":
+        if not rest:
+            return "datasets", None, None, ("GET",)
+        if len(rest) == 1:
+            return "datasets", None, rest[0], ("GET",)
+        return None
     if resource == "boards":
         if not rest:
             return "boards", None, None, ("GET", "POST")
@@ -473,6 +575,33 @@ def dataset_slug(name):
 
 def new_id():
     return uuid.uuid4().hex[:11]
+
+
+def dataset_known(state, slug, name=None):
+    """Makes dataset `slug` exist (with no data yet, when it is new) -> its record. Caller holds
+    the lock."""
+    state.hc_datasets.add(slug)
+    info = state.hc_dataset_info.get(slug)
+    if info is None:
+        info = {"name": name or slug, "description": "", "created_at": utc_now(), "last_written_at": None,
+                "columns": set()}
+        state.hc_dataset_info[slug] = info
+    return info
+
+
+def dataset_written(state, slug, columns):
+    """Data has just been stored for dataset `slug`, with these columns. Caller holds the lock."""
+    info = dataset_known(state, slug)
+    info["columns"] |= set(columns)
+    info["last_written_at"] = utc_now()
+
+
+def dataset_view(state, slug):
+    """A dataset as GET /1/datasets/{slug} answers it. Caller holds the lock."""
+    info = dataset_known(state, slug)
+    return {"name": info["name"], "description": info["description"], "settings": {"delete_protected": True},
+            "expand_json_depth": 0, "slug": slug, "regular_columns_count": len(info["columns"]),
+            "last_written_at": info["last_written_at"], "created_at": info["created_at"]}
 
 
 def utc_now():
@@ -827,7 +956,10 @@ def honeycomb_api(state, registered, method, path, body, body_error):
     if method not in methods:
         raise BadRequest(405, f"method {method} not allowed on {path}; allowed: {', '.join(methods)}")
     flag, permission = HONEYCOMB_PERMISSIONS[resource]
-    if registered["type"] == "ingest" or not registered["api_key_access"].get(flag):
+    if registered["type"] == "ingest" and flag is None:
+        raise BadRequest(403, "the API key does not have permission: ingest keys can only send data; "
+                              "this endpoint needs a configuration key")
+    if registered["type"] == "ingest" or (flag is not None and not registered["api_key_access"].get(flag)):
         raise BadRequest(403, f"the API key does not have permission: {permission}")
     if dataset is not None:
         environment_wide = dataset == ENVIRONMENT_WIDE and registered["environment"]["slug"] != ""
@@ -838,6 +970,13 @@ def honeycomb_api(state, registered, method, path, body, body_error):
             raise BadRequest(400, f"request body is not valid JSON: {body_error}")
         if body is None:
             raise BadRequest(400, "request body is empty; expected a JSON object")
+
+    if resource == "datasets":
+        if item_id is None:
+            return 200, [dataset_view(state, slug) for slug in sorted(state.hc_datasets)]
+        if item_id not in state.hc_datasets:
+            raise BadRequest(404, "Dataset not found")
+        return 200, dataset_view(state, item_id)
 
     if resource == "queries":
         if method == "POST":
@@ -931,6 +1070,102 @@ def board_view(board, registered):
     team = registered["team"]["slug"]
     where = f"{team}/environments/{environment}" if environment else team
     return {**board, "links": {"board_url": f"https://ui.honeycomb.io/{where}/board/{board['id']}"}}
+
+
+# --- Rollbar's read API: occurrences ("instances") and the items they group into
+
+
+ROLLBAR_READ_PREFIX = "read"  # a token with read scope, in the fake
+ROLLBAR_PAGE_SIZE = 20  # occurrences a page, as Rollbar lists them
+ROLLBAR_PROJECT_ID = 1
+ROLLBAR_LEVELS = ("debug", "info", "warning", "error", "critical")
+ROLLBAR_FIRST_OCCURRENCE_ID = 3000000001
+ROLLBAR_FIRST_ITEM_ID = 270000001
+ROLLBAR_READ_PATH = re.compile(r"^/api/1/(?:instances/?|instance/[^/]+/?|item/[^/]+/?|item/[^/]+/instances/?)$")
+
+
+def rollbar_title(data):
+    """An occurrence's title, as Rollbar makes an item's title of it."""
+    if isinstance(data.get("title"), str) and data["title"]:
+        return data["title"]
+    body = data.get("body") if isinstance(data.get("body"), dict) else {}
+    traces = body.get("trace_chain") if isinstance(body.get("trace_chain"), list) else [body.get("trace")]
+    trace = traces[0] if traces and isinstance(traces[0], dict) else None
+    if trace is not None and isinstance(trace.get("exception"), dict):
+        exception = trace["exception"]
+        name, message = str(exception.get("class", "")), str(exception.get("message", ""))
+        return f"{name}: {message}" if message else name
+    if isinstance(body.get("message"), dict) and isinstance(body["message"].get("body"), str):
+        return body["message"]["body"]
+    if "crash_report" in body:
+        return "crash report"
+    return "(no title)"
+
+
+def rollbar_store_occurrence(state, data):
+    """Stores an occurrence that POST /api/1/item/ accepted, grouping it into an item by its
+    fingerprint (data.fingerprint, else its environment and title). Caller holds the lock."""
+    now = int(time.time())
+    title = rollbar_title(data)
+    environment = data.get("environment") if isinstance(data.get("environment"), str) else ""
+    level = data.get("level") if data.get("level") in ROLLBAR_LEVELS else "error"
+    fingerprint = data.get("fingerprint") if isinstance(data.get("fingerprint"), str) else None
+    fingerprint = hashlib.sha1((fingerprint or json.dumps([environment, title])).encode()).hexdigest()
+    occurrence_id = ROLLBAR_FIRST_OCCURRENCE_ID + len(state.rb_occurrences)
+    item_id = state.rb_fingerprints.get(fingerprint)
+    if item_id is None:
+        item_id = ROLLBAR_FIRST_ITEM_ID + len(state.rb_items)
+        state.rb_fingerprints[fingerprint] = item_id
+        state.rb_items[item_id] = {
+            "id": item_id, "project_id": ROLLBAR_PROJECT_ID, "counter": len(state.rb_items) + 1,
+            "environment": environment, "framework": 0, "platform": 0, "hash": fingerprint, "title": title,
+            "level": level, "level_lock": 0, "title_lock": 0, "status": "active",
+            "first_occurrence_id": occurrence_id, "first_occurrence_timestamp": now,
+            "activating_occurrence_id": occurrence_id, "last_activated_timestamp": now,
+            "last_occurrence_id": occurrence_id, "last_occurrence_timestamp": now,
+            "total_occurrences": 0, "unique_occurrences": 0, "last_resolved_timestamp": None,
+            "resolved_in_version": None, "assigned_user_id": None, "integrations_data": None,
+            "public_item_id": None,
+        }
+    item = state.rb_items[item_id]
+    if ROLLBAR_LEVELS.index(level) > ROLLBAR_LEVELS.index(item["level"]):
+        item["level"] = level  # an item takes the most severe level of its occurrences
+    item.update(last_occurrence_id=occurrence_id, last_occurrence_timestamp=now,
+                total_occurrences=item["total_occurrences"] + 1, unique_occurrences=item["unique_occurrences"] + 1)
+    state.rb_occurrences.append({"id": occurrence_id, "project_id": ROLLBAR_PROJECT_ID, "timestamp": now,
+                                 "version": 2, "data": copy.deepcopy(data), "billable": 1, "item_id": item_id})
+
+
+def rollbar_read(state, path, page):
+    """GET on Rollbar's read API, by a read token -> (status, payload). Caller holds the lock."""
+    parts = [part for part in path.split("/") if part][2:]  # after "api", "1"
+    not_found = {"err": 1, "message": "Not found"}
+
+    def number(text):
+        return int(text) if text.isascii() and text.isdigit() else None
+
+    def listing(occurrences):
+        try:
+            page_number = max(1, int(page))
+        except ValueError:
+            page_number = 1
+        newest_first = sorted(occurrences, key=lambda o: o["id"], reverse=True)
+        start = (page_number - 1) * ROLLBAR_PAGE_SIZE
+        return 200, {"err": 0, "result": {"instances": newest_first[start:start + ROLLBAR_PAGE_SIZE],
+                                          "page": page_number}}
+
+    if parts == ["instances"]:
+        return listing(state.rb_occurrences)
+    if parts[0] == "instance":
+        occurrence_id = number(parts[1])
+        found = [o for o in state.rb_occurrences if o["id"] == occurrence_id]
+        return (200, {"err": 0, "result": found[0]}) if found else (404, not_found)
+    item = state.rb_items.get(number(parts[1]))  # item/{id}, item/{id}/instances
+    if item is None:
+        return 404, not_found
+    if len(parts) == 3:
+        return listing([o for o in state.rb_occurrences if o["item_id"] == item["id"]])
+    return 200, {"err": 0, "result": item}
 
 
 # --- HTTP
@@ -1035,13 +1270,15 @@ class Handler(BaseHTTPRequestHandler):
                 self._cors_headers = cors_actual(self.state.cors, origin, method)
             route = {
                 ("POST", "/v1/traces"): self._traces,
-                ("POST", "/v1/metrics"): lambda raw: self._otlp_other("metrics"),
-                ("POST", "/v1/logs"): lambda raw: self._otlp_other("logs"),
+                ("POST", "/v1/metrics"): lambda raw: self._otlp_other("metrics", raw),
+                ("POST", "/v1/logs"): lambda raw: self._otlp_other("logs", raw),
                 ("POST", "/api/1/item/"): self._rollbar_item,
                 ("POST", "/api/1/item"): self._rollbar_item,
                 ("GET", "/1/auth"): lambda raw: self._honeycomb_auth(1),
                 ("GET", "/2/auth"): lambda raw: self._honeycomb_auth(2),
             }.get((method, path))
+            if route is None and method == "GET" and ROLLBAR_READ_PATH.match(path):
+                route = lambda raw: self._rollbar_read(path)  # noqa: E731
             if route is None and honeycomb_api_path(path):
                 route = lambda raw: self._honeycomb_config(method, path, raw)  # noqa: E731
             if route is None:
@@ -1106,26 +1343,72 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(e.status, {"error": e.message})
         headers = lower_headers(self.headers)
         spans = []
-        datasets = set()
+        datasets = {}  # slug -> name
+        written = {}  # slug -> the columns of the spans stored for it
         for resource_spans in request.resource_spans:
             resource = attributes(resource_spans.resource.attributes)
-            service = resource.get("service.name")
-            if isinstance(service, str) and dataset_slug(service):
-                datasets.add(dataset_slug(service))  # Honeycomb makes a dataset per service.name
+            dataset = service_dataset(resource)
+            if dataset is not None:
+                datasets.setdefault(*dataset)  # Honeycomb makes a dataset per service.name
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
                     spans.append(flatten_span(span, resource, scope_spans.scope.name, headers))
+                    if dataset is not None:
+                        written.setdefault(dataset[0], set()).update(span_columns(span, resource))
         with self.state.lock:
             self.state.spans.extend(spans)
-            self.state.hc_datasets |= datasets
+            for slug, name in datasets.items():
+                dataset_known(self.state, slug, name)
+            for slug, columns in written.items():
+                dataset_written(self.state, slug, columns)
         self._otlp_reply(content_type, ExportTraceServiceResponse())
 
-    def _otlp_other(self, signal_name):
+    def _otlp_written(self, signal_name, raw, content_type):
+        """What a logs or metrics export writes to which dataset: {slug: (name, columns)}. A dataset
+        is the resource's service.name; for metrics the X-Honeycomb-Dataset header comes first, as
+        Honeycomb files OTLP metrics under it."""
+        if signal_name == "logs":
+            request = decode_otlp_quietly(raw, content_type, ExportLogsServiceRequest)
+            groups = [] if request is None else [
+                (rl.resource, [(list(sl.log_records), LOG_COLUMNS) for sl in rl.scope_logs])
+                for rl in request.resource_logs]
+        else:
+            request = decode_otlp_quietly(raw, content_type, ExportMetricsServiceRequest)
+            groups = [] if request is None else [
+                (rm.resource, [(list(sm.metrics), METRIC_COLUMNS) for sm in rm.scope_metrics])
+                for rm in request.resource_metrics]
+        header_dataset = self.headers.get("X-Honeycomb-Dataset", "").strip()
+        written = {}
+        for resource_message, scopes in groups:
+            resource = attributes(resource_message.attributes)
+            if signal_name == "metrics" and dataset_slug(header_dataset):
+                dataset = (dataset_slug(header_dataset), header_dataset)
+            else:
+                dataset = service_dataset(resource)
+            if dataset is None:
+                continue
+            for records, base in scopes:
+                for record in records:
+                    if signal_name == "logs":
+                        columns = {kv.key for kv in record.attributes}
+                        if record.trace_id:
+                            columns |= {"trace.trace_id", "trace.span_id"}
+                    else:
+                        columns = {record.name}
+                    entry = written.setdefault(dataset[0], (dataset[1], set()))
+                    entry[1].update(set(base) | set(resource) | columns)
+        return written
+
+    def _otlp_other(self, signal_name, raw):
         content_type = self._content_type()
         if content_type not in ("application/x-protobuf", "application/json"):
             return self._send(415, {"error": f"unsupported content type {content_type!r}"})
+        written = self._otlp_written(signal_name, raw, content_type)
         with self.state.lock:
             self.state.otlp_other[signal_name] += 1
+            for slug, (name, columns) in written.items():
+                dataset_known(self.state, slug, name)
+                dataset_written(self.state, slug, columns)
         # Empty Export*ServiceResponse: zero bytes in protobuf, {} in JSON.
         if content_type == "application/json":
             self._send_bytes(200, b"{}", "application/json")
@@ -1155,17 +1438,53 @@ class Handler(BaseHTTPRequestHandler):
         elif token.startswith(("client", "c11e")):  # c11e: a client token of the real, hex shape
             status, payload = 403, {"err": 1, "message": "insufficient privileges: post_server_item scope is "
                                     "required but the access token only has post_client_item."}
+        elif token.startswith(ROLLBAR_READ_PREFIX):
+            status, payload = 403, {"err": 1, "message": "insufficient privileges: post_server_item scope is "
+                                    "required but the access token only has read."}
         elif rate_limited:
             status, payload = 429, {"err": 1, "message": "rate limit reached"}
         elif body_error is not None or not isinstance(body, dict):
             status, payload = 400, {"err": 1, "message": f"Invalid JSON: {body_error or 'expected an object'}"}
         else:
-            status, payload = 200, {"err": 0, "result": {"id": None, "uuid": str(uuid.uuid4())}}
+            data = body.get("data")
+            given = data.get("uuid") if isinstance(data, dict) else None
+            status, payload = 200, {"err": 0, "result": {
+                "id": None, "uuid": given if isinstance(given, str) and given else str(uuid.uuid4())}}
         with self.state.lock:
             call["status"] = status
             if status == 200:
                 self.state.rollbar_items.append({"token": token, "body": body,
                                                  "headers": lower_headers(self.headers)})
+                if isinstance(body.get("data"), dict):
+                    rollbar_store_occurrence(self.state, body["data"])
+        self._send(status, payload)
+
+    def _rollbar_read(self, path):
+        """Rollbar's read API (see rollbar_read): the token must have read scope."""
+        query = parse_qs(urlsplit(self.path).query)
+        token = self.headers.get("X-Rollbar-Access-Token", "").strip()
+        if not token:
+            token = (query.get("access_token") or [""])[0].strip()  # deprecated, still accepted
+        call = {"path": path, "token_prefix": token[:6], "status": None}
+        with self.state.lock:
+            self.state.rollbar_reads.append(call)
+            rate_limited = self.state.modes["rollbar"] == "rate_limited"
+        scope = "post_client_item" if token.startswith(("client", "c11e")) else "post_server_item"
+        if not token:
+            status, payload = 422, {"err": 1, "message": "No access token provided"}
+        elif token.startswith("bad"):
+            status, payload = 403, {"err": 1, "message": f"access token not found: {token}"}
+        elif not token.startswith(ROLLBAR_READ_PREFIX):
+            status, payload = 403, {"err": 1, "message": "insufficient privileges: read scope is required but "
+                                    f"the access token only has {scope}."}
+        elif rate_limited:
+            status, payload = 429, {"err": 1, "message": "rate limit reached"}
+        else:
+            with self.state.lock:
+                status, payload = rollbar_read(self.state, path, (query.get("page") or ["1"])[0])
+                payload = copy.deepcopy(payload)
+        with self.state.lock:
+            call["status"] = status
         self._send(status, payload)
 
     # -- Honeycomb
@@ -1204,7 +1523,7 @@ class Handler(BaseHTTPRequestHandler):
                 return None
 
     def _honeycomb_config(self, method, path, raw):
-        """Saved queries, query annotations, boards and markers (see honeycomb_api)."""
+        """Saved queries, query annotations, boards, markers and datasets (see honeycomb_api)."""
         state = self.state
         key = self.headers.get("X-Honeycomb-Team", "")
         body, body_error = None, None
@@ -1322,7 +1641,8 @@ class Handler(BaseHTTPRequestHandler):
             if (method, path) == ("POST", "/_fake/honeycomb/datasets"):
                 environment, datasets = parse_datasets(body)
                 with state.lock:
-                    state.hc_datasets.update(datasets)
+                    for dataset in datasets:
+                        dataset_known(state, dataset)
                     known = sorted(state.hc_datasets)
                 return self._send(200, {"environment": environment, "datasets": known})
             if (method, path) == ("POST", "/_fake/cors"):

@@ -802,3 +802,56 @@ pub fn workspace_name(dir: &Path) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// The X-Ray daemon stand-in (tests/fakes/xray_daemon.py): what an X-Ray SDK sends to `udp` it
+/// forwards to PutTraceSegments at `moto_url` within about a second, as the real daemon does.
+/// Killed by `stop()`, or when dropped.
+pub struct XrayDaemon {
+    child: Option<Child>,
+    /// Where SDKs send segments: `127.0.0.1:PORT` (AWS_XRAY_DAEMON_ADDRESS).
+    pub udp: String,
+}
+
+impl XrayDaemon {
+    /// Kills the daemon: from then on nothing sent to `udp` is forwarded.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for XrayDaemon {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A fresh X-Ray daemon stand-in on a free port, forwarding to `moto_url`, with the test
+/// environment's fake credentials and region (and nothing else from this machine's environment).
+pub fn xray_daemon(moto_url: &str) -> XrayDaemon {
+    let mut child = Process::new(venv_bin("python"))
+        .arg(repo().join("tests/fakes/xray_daemon.py"))
+        .args(["--endpoint", moto_url, "--port", "0"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", empty_home())
+        .envs(TEST_ENV.iter().copied())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the X-Ray daemon stand-in");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("the X-Ray daemon stand-in said {line:?}: {e}"));
+    XrayDaemon {
+        udp: ready["udp"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no udp in the X-Ray daemon stand-in's line {line:?}"))
+            .to_string(),
+        child: Some(child),
+    }
+}
