@@ -234,7 +234,8 @@ fn cases(commands: &[(Vec<String>, Help)]) -> Vec<Case> {
     let mut cases = Vec::new();
     for (command, h) in commands {
         let leaf = command.last().map(String::as_str).unwrap_or("");
-        let in_workspace = ["env", "up", "down", "doctor"].contains(&leaf);
+        let in_workspace =
+            ["env", "up", "down", "doctor", "verify", "tail", "queries"].contains(&leaf);
         for (kind, value) in odd_values() {
             for flag in &h.value_flags {
                 let mut args = command.clone();

@@ -209,14 +209,6 @@ pub async fn run(a: VerifyArgs) -> Result<Exit, Failure> {
         )));
     }
     a.aws.validate_flags()?;
-    let manifest = Manifest::load(&a.dir)?.ok_or_else(|| {
-        Failure::bad_input(format!(
-            "no {} in {}",
-            crate::manifest::FILE,
-            a.dir.display()
-        ))
-        .hint("run cruddur-obs init first")
-    })?;
     let backend = a
         .backend_url
         .clone()
@@ -231,6 +223,14 @@ pub async fn run(a: VerifyArgs) -> Result<Exit, Failure> {
         &backend,
         "http://localhost:4567",
     )?;
+    let manifest = Manifest::load(&a.dir)?.ok_or_else(|| {
+        Failure::bad_input(format!(
+            "no {} in {}",
+            crate::manifest::FILE,
+            a.dir.display()
+        ))
+        .hint("run cruddur-obs init first")
+    })?;
     let backend = backend.trim_end_matches('/').to_string();
     let progress = crate::progress::Progress::new(a.out.json());
     let start = SystemTime::now();
