@@ -145,6 +145,14 @@ fn env_nonempty(name: &str) -> Option<String> {
 }
 
 impl AwsArgs {
+    /// The region as the flags and variables name it, before any profile is read: for messages.
+    pub fn region_hint(&self) -> Option<String> {
+        self.region
+            .clone()
+            .or_else(|| env_nonempty("AWS_REGION"))
+            .or_else(|| env_nonempty("AWS_DEFAULT_REGION"))
+    }
+
     /// Checks the flags alone (doctor reports the variables as findings instead).
     pub fn validate_flags(&self) -> Result<(), Failure> {
         if let Some(url) = &self.endpoint_url {

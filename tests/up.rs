@@ -424,3 +424,148 @@ fn progress_is_a_spinner_on_a_terminal_a_line_otherwise_and_nothing_in_json() {
     assert_eq!(stderr_of(&out), "", "nothing extra in JSON mode");
     json_of(&stdout_of(&out));
 }
+
+#[test]
+fn up_regions_applies_every_region_at_once_and_one_failing_leaves_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    init_ok(dir.path(), &["--yes", "--region", "us-east-1"]);
+    let s = Services::start();
+    // eu-west-1 is throttled on every rule creation; us-east-2 is not.
+    s.xray
+        .faults_in("throttle", -1, &["CreateSamplingRule"], &["eu-west-1"]);
+    let out = run(
+        dir.path(),
+        &s,
+        &["up", "--yes", "--regions", "us-east-2,eu-west-1"],
+    );
+    let text = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr_of(&out));
+    let plan_east = text.find("workspace ").unwrap();
+    assert!(
+        text[plan_east..].starts_with(&format!(
+            "workspace {} in us-east-2:",
+            crate::support::workspace_name(dir.path())
+        )),
+        "{text}"
+    );
+    assert!(text.contains(" in eu-west-1:\n"), "{text}");
+    // The outcomes follow the plan after a blank line, each region under its name.
+    let outcomes = text.split("\n\n").nth(1).unwrap();
+    let east = outcomes
+        .split("in us-east-2:\n")
+        .nth(1)
+        .unwrap()
+        .split("in eu-west-1:")
+        .next()
+        .unwrap();
+    assert!(east.contains("created    sampling rule Cruddur"), "{text}");
+    assert!(east.contains("created    X-Ray group Cruddur"), "{text}");
+    assert!(east.contains("created    log group cruddur"), "{text}");
+    let west = outcomes.split("in eu-west-1:\n").nth(1).unwrap();
+    assert!(west.contains("failed     sampling rule Cruddur"), "{text}");
+    assert!(west.contains("created    X-Ray group Cruddur"), "{text}");
+    assert!(west.contains("created    log group cruddur"), "{text}");
+    // Each region has its own: the group in both, the rule in one, with its region in the ARN.
+    let east_state = s.xray.state_in("us-east-2");
+    let west_state = s.xray.state_in("eu-west-1");
+    assert_eq!(
+        east_state["groups"].as_array().unwrap().len(),
+        1,
+        "{east_state}"
+    );
+    assert_eq!(
+        west_state["groups"].as_array().unwrap().len(),
+        1,
+        "{west_state}"
+    );
+    assert!(east_state["groups"][0]["GroupARN"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:xray:us-east-2:"));
+    let rules = |v: &serde_json::Value| v["sampling_rules"].as_array().unwrap().len();
+    assert_eq!(rules(&east_state), 2, "Default and Cruddur: {east_state}");
+    assert_eq!(rules(&west_state), 1, "only Default: {west_state}");
+    for region in ["us-east-2", "eu-west-1"] {
+        let groups = aws_cli()
+            .args([
+                "--endpoint-url",
+                s.moto.url(),
+                "--region",
+                region,
+                "--output",
+                "json",
+                "logs",
+                "describe-log-groups",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            json_of(&stdout_of(&groups))["logGroups"][0]["logGroupName"],
+            "cruddur",
+            "{region}"
+        );
+    }
+
+    // The next up, the throttling gone, converges: only eu-west-1's rule is made.
+    s.xray.faults("none", 0, &[]);
+    let out = run(
+        dir.path(),
+        &s,
+        &[
+            "up",
+            "--yes",
+            "--regions",
+            "us-east-2,eu-west-1",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let report = json_of(&stdout_of(&out));
+    let created: Vec<(String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"] == "created")
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_string(),
+                r["region"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        created,
+        [("sampling rule".to_string(), "eu-west-1".to_string())],
+        "{report:#}"
+    );
+
+    // down --regions deletes in both.
+    let out = run(
+        dir.path(),
+        &s,
+        &["down", "--yes", "--regions", "us-east-2,eu-west-1"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    for region in ["us-east-2", "eu-west-1"] {
+        let state = s.xray.state_in(region);
+        assert!(
+            state["groups"].as_array().unwrap().is_empty(),
+            "{region}: {state}"
+        );
+        assert_eq!(rules(&state), 1, "only Default is left: {state}");
+    }
+
+    // A region named twice, or not a region, is refused before any call.
+    let before = s.xray.requests().len();
+    for bad in ["us-east-2,us-east-2", "us-east-2,eu-wset-1", ""] {
+        let out = run(dir.path(), &s, &["up", "--yes", "--regions", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains("--regions"),
+            "{bad}: {}",
+            stderr_of(&out)
+        );
+    }
+    assert_eq!(s.xray.requests().len(), before);
+}

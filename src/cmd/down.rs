@@ -33,6 +33,14 @@ pub struct DownArgs {
     /// List what would be deleted and delete nothing
     #[arg(long)]
     dry_run: bool,
+    /// Delete in these regions at once (comma-separated), instead of one
+    #[arg(
+        long,
+        value_name = "REGION,...",
+        value_delimiter = ',',
+        conflicts_with = "region"
+    )]
+    regions: Option<Vec<String>>,
     #[command(flatten)]
     aws: AwsArgs,
     #[command(flatten)]
@@ -49,15 +57,17 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
         )
         .hint("pass --yes to delete without asking"));
     }
+    let areas = super::up::regions(&a.aws, a.regions.as_deref())?;
     let progress = Progress::new(a.out.json());
-    // AWS and Honeycomb are independent: one that cannot be reached leaves the other to finish.
-    let (clients, aws_failure) = match engine::connect(&desired, &a.aws).await {
-        Ok(c) => (c, None),
-        Err(f) if desired.honeycomb.is_some() => (engine::Clients::none(), Some(f)),
-        Err(f) => return Err(f),
-    };
-    let (state, hc) = {
-        let _reading = progress.start(format!("reading what exists in {}", clients.region));
+    // AWS (in each region) and Honeycomb are independent: one that cannot be reached leaves the
+    // others to finish.
+    let (regionals, hc) = {
+        let named: Vec<String> = areas.iter().filter_map(|x| x.region_hint()).collect();
+        let _reading = progress.start(if named.is_empty() {
+            "reading what exists".to_string()
+        } else {
+            format!("reading what exists in {}", named.join(", "))
+        });
         let honeycomb_side = async {
             match &desired.honeycomb {
                 None => None,
@@ -68,28 +78,37 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
                 }
             }
         };
-        tokio::join!(engine::read(&clients, &desired), honeycomb_side)
+        tokio::join!(engine::plan_regions(&desired, &areas), honeycomb_side)
     };
-    let mut found: Vec<(engine::Resource, Result<bool, String>)> =
-        engine::found(&state, &desired.workspace);
-    let aws_found = found.len();
-    // Honeycomb's resources are deleted by id.
+    let mut regionals = regionals;
+    if regionals.len() == 1 && hc.is_none() {
+        if let Some(f) = regionals[0].failure.take() {
+            return Err(f);
+        }
+    }
+    // What exists, by where it is: a region's index, or None for Honeycomb (deleted by id).
+    let mut found: Vec<(Option<usize>, engine::Resource, Result<bool, String>)> = Vec::new();
+    for (i, r) in regionals.iter().enumerate() {
+        for (res, ours) in engine::found(&r.state, &desired.workspace) {
+            found.push((Some(i), res, ours));
+        }
+    }
     let mut ids = std::collections::BTreeMap::new();
     if let Some((_, hs)) = &hc {
         for (r, ours, id) in honeycomb::found(hs, &desired.workspace) {
             ids.insert(r.clone(), id);
-            found.push((r, ours));
+            found.push((None, r, ours));
         }
     }
-    let doomed: Vec<&engine::Resource> = found
+    let doomed: Vec<(Option<usize>, &engine::Resource)> = found
         .iter()
-        .filter(|(_, ours)| *ours == Ok(true))
-        .map(|(r, _)| r)
+        .filter(|(_, _, ours)| *ours == Ok(true))
+        .map(|(at, r, _)| (*at, r))
         .collect();
     // A resource that cannot be read is neither deleted nor kept: it fails, and the rest goes on.
     let mut unknown: Vec<engine::Outcome> = found
         .iter()
-        .filter_map(|(r, ours)| ours.as_ref().err().map(|e| (r, e)))
+        .filter_map(|(_, r, ours)| ours.as_ref().err().map(|e| (r, e)))
         .map(|(r, e)| {
             engine::deleted(
                 r,
@@ -99,42 +118,56 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
             )
         })
         .collect();
-    if let Some(f) = aws_failure {
-        if !a.out.json() {
-            println!("AWS cannot be reached: {}", f.message);
+    for r in regionals.iter_mut() {
+        if let Some(f) = r.failure.take() {
+            if !a.out.json() {
+                println!("AWS cannot be reached in {}: {}", r.region, f.message);
+            }
+            unknown.insert(0, engine::Outcome::unreachable("AWS", f));
         }
-        unknown.insert(0, engine::Outcome::unreachable("AWS", f));
     }
     if !a.out.json() {
-        println!("workspace {} in {}:", desired.workspace, clients.region);
-        for (i, (r, ours)) in found.iter().enumerate() {
-            if i == aws_found {
-                if let Some((_, hs)) = &hc {
-                    println!("Honeycomb, dataset {}:", hs.dataset);
-                }
+        let show = |r: &engine::Resource, ours: &Result<bool, String>| match ours {
+            Ok(true) => println!("  delete     {} {}", r.kind(), r.name()),
+            Ok(false) => println!(
+                "  keep       {} {} (not created by cruddur-obs up)",
+                r.kind(),
+                r.name()
+            ),
+            Err(e) => println!(
+                "  unknown    {} {}: cannot be read: {e}",
+                r.kind(),
+                r.name()
+            ),
+        };
+        for (i, region) in regionals.iter().enumerate() {
+            println!("workspace {} in {}:", desired.workspace, region.region);
+            let here: Vec<_> = found.iter().filter(|(at, _, _)| *at == Some(i)).collect();
+            for (_, r, ours) in &here {
+                show(r, ours);
             }
-            match ours {
-                Ok(true) => println!("  delete     {} {}", r.kind(), r.name()),
-                Ok(false) => println!(
-                    "  keep       {} {} (not created by cruddur-obs up)",
-                    r.kind(),
-                    r.name()
-                ),
-                Err(e) => println!(
-                    "  unknown    {} {}: cannot be read: {e}",
-                    r.kind(),
-                    r.name()
-                ),
+            if here.is_empty() {
+                println!("  nothing the workspace declares exists");
             }
         }
-        if found.is_empty() {
-            println!("  nothing the workspace declares exists");
+        if let Some((_, hs)) = &hc {
+            println!("Honeycomb, dataset {}:", hs.dataset);
+            let here: Vec<_> = found.iter().filter(|(at, _, _)| at.is_none()).collect();
+            for (_, r, ours) in &here {
+                show(r, ours);
+            }
+            if here.is_empty() {
+                println!("  nothing the workspace declares exists");
+            }
         }
     }
     if a.dry_run || (doomed.is_empty() && unknown.is_empty()) {
         if a.out.json() {
             print_json(
-                &serde_json::json!({"dry_run": a.dry_run, "delete": doomed.iter().map(|r| format!("{} {}", r.kind(), r.name())).collect::<Vec<_>>()}),
+                &serde_json::json!({"dry_run": a.dry_run, "delete": doomed.iter().map(|(at, r)| match at {
+                    Some(i) => format!("{} {} ({})", r.kind(), r.name(), regionals[*i].region),
+                    None => format!("{} {}", r.kind(), r.name()),
+                }).collect::<Vec<_>>()}),
             );
         }
         return Ok(Exit::Ok);
@@ -152,12 +185,13 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
     let mut outcomes = unknown;
     // The board before the queries it shows.
     let mut doomed = doomed;
-    doomed.sort_by_key(|r| !matches!(r, engine::Resource::Board(_)));
-    for r in doomed {
+    doomed.sort_by_key(|(_, r)| !matches!(r, engine::Resource::Board(_)));
+    for (at, r) in doomed {
         let _deleting = progress.start(format!("deleting {} {}", r.kind(), r.name()));
-        let result = match (ids.get(r), &hc) {
-            (Some(id), Some((Ok(c), hs))) => honeycomb::delete(c, &hs.dataset, r, id).await,
-            _ => engine::delete(&clients, r).await,
+        let result = match (at, ids.get(r), &hc) {
+            (Some(i), _, _) => engine::delete(&regionals[i].clients, r).await,
+            (None, Some(id), Some((Ok(c), hs))) => honeycomb::delete(c, &hs.dataset, r, id).await,
+            _ => Err(Failure::failed("Honeycomb cannot be reached")),
         };
         outcomes.push(engine::deleted(r, result));
     }

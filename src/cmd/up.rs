@@ -38,6 +38,14 @@ pub struct UpArgs {
     /// Show the plan and change nothing
     #[arg(long)]
     dry_run: bool,
+    /// Apply the workspace in these regions at once (comma-separated), instead of one
+    #[arg(
+        long,
+        value_name = "REGION,...",
+        value_delimiter = ',',
+        conflicts_with = "region"
+    )]
+    regions: Option<Vec<String>>,
     /// Also mark a deploy in Honeycomb with this message (POST /1/markers)
     #[arg(long, value_name = "MESSAGE")]
     marker: Option<String>,
@@ -81,16 +89,17 @@ pub async fn run(a: UpArgs) -> Result<Exit, Failure> {
             }
         });
     }
+    let areas = regions(&a.aws, a.regions.as_deref())?;
     let progress = Progress::new(a.out.json());
-    // AWS and Honeycomb are independent: one that cannot be reached leaves the other to finish.
-    let (clients, aws_failure) = match engine::connect(&desired, &a.aws).await {
-        Ok(c) => (c, None),
-        Err(f) if desired.honeycomb.is_some() => (engine::Clients::none(), Some(f)),
-        Err(f) => return Err(f),
-    };
-    let (mut state, hc) = {
-        let _reading = progress.start(format!("reading what exists in {}", clients.region));
-        let aws_side = engine::read(&clients, &desired);
+    // AWS (in each region) and Honeycomb are independent: one that cannot be reached leaves the
+    // others to finish.
+    let (regionals, hc) = {
+        let named: Vec<String> = areas.iter().filter_map(|x| x.region_hint()).collect();
+        let _reading = progress.start(if named.is_empty() {
+            "reading what exists".to_string()
+        } else {
+            format!("reading what exists in {}", named.join(", "))
+        });
         let honeycomb_side = async {
             match &desired.honeycomb {
                 None => None,
@@ -101,43 +110,73 @@ pub async fn run(a: UpArgs) -> Result<Exit, Failure> {
                 }
             }
         };
-        tokio::join!(aws_side, honeycomb_side)
+        tokio::join!(engine::plan_regions(&desired, &areas), honeycomb_side)
     };
-    let mut steps = engine::plan(&mut state, &desired.workspace);
-    let aws_steps = steps.len();
-    if let Some((_, hs)) = &hc {
-        steps.extend(honeycomb::plan(hs, &desired.workspace));
-    }
-    let pending =
-        steps.iter().filter(|s| s.is_pending()).count() + usize::from(aws_failure.is_some());
-    let updates = steps.iter().filter(|s| s.is_update()).count();
-    if !a.out.json() {
-        match &aws_failure {
-            None => println!("workspace {} in {}:", desired.workspace, clients.region),
-            Some(f) => println!(
-                "workspace {}: AWS cannot be reached: {}",
-                desired.workspace, f.message
-            ),
+    let mut regionals = regionals;
+    // One region and nothing else to do: AWS that cannot be reached is the whole answer.
+    if regionals.len() == 1 && hc.is_none() {
+        if let Some(f) = regionals[0].failure.take() {
+            return Err(f);
         }
-        for s in &steps[..aws_steps] {
-            println!("{}", s.describe());
+    }
+    let honeycomb_steps = match &hc {
+        Some((_, hs)) => honeycomb::plan(hs, &desired.workspace),
+        None => vec![],
+    };
+    let all_steps = || {
+        regionals
+            .iter()
+            .flat_map(|r| r.steps.iter())
+            .chain(honeycomb_steps.iter())
+    };
+    let pending = all_steps().filter(|s| s.is_pending()).count()
+        + regionals.iter().filter(|r| r.failure.is_some()).count();
+    let updates = all_steps().filter(|s| s.is_update()).count();
+    // The plan as JSON: each AWS step with its region.
+    let plan_json: Vec<serde_json::Value> = regionals
+        .iter()
+        .flat_map(|r| {
+            r.steps.iter().map(|s| {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                v["region"] = r.region.clone().into();
+                v
+            })
+        })
+        .chain(
+            honeycomb_steps
+                .iter()
+                .map(|s| serde_json::to_value(s).unwrap_or_default()),
+        )
+        .collect();
+    if !a.out.json() {
+        for r in &regionals {
+            match &r.failure {
+                None => println!("workspace {} in {}:", desired.workspace, r.region),
+                Some(f) => println!(
+                    "workspace {} in {}: AWS cannot be reached: {}",
+                    desired.workspace, r.region, f.message
+                ),
+            }
+            for s in &r.steps {
+                println!("{}", s.describe());
+            }
         }
         if let Some((_, hs)) = &hc {
             println!("Honeycomb, dataset {}:", hs.dataset);
-            for s in &steps[aws_steps..] {
+            for s in &honeycomb_steps {
                 println!("{}", s.describe());
             }
         }
     }
     if a.dry_run {
         if a.out.json() {
-            print_json(&serde_json::json!({"dry_run": true, "plan": steps}));
+            print_json(&serde_json::json!({"dry_run": true, "plan": plan_json}));
         }
         return Ok(Exit::Ok);
     }
     if pending == 0 {
         if a.out.json() {
-            print_json(&serde_json::json!({"dry_run": false, "plan": steps, "results": []}));
+            print_json(&serde_json::json!({"dry_run": false, "plan": plan_json, "results": []}));
         } else {
             println!("nothing to do: everything is as declared");
         }
@@ -158,40 +197,62 @@ pub async fn run(a: UpArgs) -> Result<Exit, Failure> {
         }
     }
 
-    // Apply: independent resources at the same time; one failing does not stop the others.
-    let mut outcomes = {
+    // Apply: regions and independent resources at the same time; one failing does not stop the
+    // others.
+    let (by_region, honeycomb_outcomes) = {
         let _applying = progress.start(format!("applying {pending} change(s)"));
         let honeycomb_side = async {
             match &hc {
                 Some((connected, hs)) => {
-                    honeycomb::apply(connected, hs, &steps[aws_steps..], &desired.workspace).await
+                    honeycomb::apply(connected, hs, &honeycomb_steps, &desired.workspace).await
                 }
                 None => vec![],
             }
         };
-        let (mut aws, honeycomb) = tokio::join!(
-            engine::apply(&clients, &state, &steps[..aws_steps]),
-            honeycomb_side
-        );
-        aws.extend(honeycomb);
-        aws
+        tokio::join!(engine::apply_regions(regionals), honeycomb_side)
     };
-    if let Some(f) = aws_failure {
-        outcomes.insert(0, engine::Outcome::unreachable("AWS", f));
-    }
+    let outcomes: Vec<&engine::Outcome> = by_region
+        .iter()
+        .flat_map(|(_, o)| o.iter())
+        .chain(honeycomb_outcomes.iter())
+        .collect();
 
     // Render.
     let failed = outcomes.iter().filter(|o| o.failed()).count();
     if a.out.json() {
-        print_json(&serde_json::json!({"dry_run": false, "plan": steps, "results": outcomes}));
+        let results: Vec<serde_json::Value> = by_region
+            .iter()
+            .flat_map(|(region, o)| {
+                o.iter().map(move |o| {
+                    let mut v = serde_json::to_value(o).unwrap_or_default();
+                    v["region"] = region.clone().into();
+                    v
+                })
+            })
+            .chain(
+                honeycomb_outcomes
+                    .iter()
+                    .map(|o| serde_json::to_value(o).unwrap_or_default()),
+            )
+            .collect();
+        print_json(&serde_json::json!({"dry_run": false, "plan": plan_json, "results": results}));
     } else {
         println!();
-        for o in &outcomes {
-            match &o.error {
-                Some(e) => println!("failed     {} {}: {e}", o.kind, o.name),
-                None => println!("{:10} {} {}", o.result, o.kind, o.name),
+        let several = by_region.len() > 1;
+        let line = |o: &engine::Outcome| match &o.error {
+            Some(e) => println!("failed     {} {}: {e}", o.kind, o.name),
+            None => println!("{:10} {} {}", o.result, o.kind, o.name),
+        };
+        for (region, list) in &by_region {
+            if several {
+                println!("in {region}:");
             }
+            list.iter().for_each(line);
         }
+        if several && !honeycomb_outcomes.is_empty() {
+            println!("in Honeycomb:");
+        }
+        honeycomb_outcomes.iter().for_each(line);
         let count = |r: &str| outcomes.iter().filter(|o| o.result == r).count();
         println!(
             "{} created, {} updated, {} unchanged, {failed} failed",
@@ -210,4 +271,35 @@ pub async fn run(a: UpArgs) -> Result<Exit, Failure> {
         .hint("run cruddur-obs up again when the cause is fixed: it continues from what exists"));
     }
     Ok(Exit::Ok)
+}
+
+/// The AWS settings for each region the run covers: those of `--regions`, each checked and named
+/// once, or the one region the flags and variables give.
+pub fn regions(aws: &AwsArgs, list: Option<&[String]>) -> Result<Vec<AwsArgs>, Failure> {
+    let Some(list) = list else {
+        return Ok(vec![aws.clone()]);
+    };
+    let mut seen = Vec::new();
+    for r in list {
+        let r = r.trim();
+        crate::aws::check_region("--regions", r)?;
+        if seen.iter().any(|s: &String| s == r) {
+            return Err(Failure::bad_input(format!(
+                "--regions: \"{r}\" is given twice; allowed: each region once"
+            )));
+        }
+        seen.push(r.to_string());
+    }
+    if seen.is_empty() {
+        return Err(Failure::bad_input(
+            "--regions: no region given; allowed: a comma-separated list such as us-east-1,eu-west-1",
+        ));
+    }
+    Ok(seen
+        .into_iter()
+        .map(|r| AwsArgs {
+            region: Some(r),
+            ..aws.clone()
+        })
+        .collect())
 }

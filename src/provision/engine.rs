@@ -194,6 +194,70 @@ pub async fn read(c: &Clients, desired: &Desired) -> State {
     }
 }
 
+/// One region's share of a run: its clients (none when AWS could not be reached there, with
+/// why), what exists, and the plan.
+pub struct Regional {
+    pub region: String,
+    pub clients: Clients,
+    pub failure: Option<Failure>,
+    pub state: State,
+    pub steps: Vec<Step>,
+}
+
+/// Connects, reads and plans in the region of `aws`.
+pub async fn plan_in(desired: Desired, aws: AwsArgs) -> Regional {
+    let (clients, failure) = match connect(&desired, &aws).await {
+        Ok(c) => (c, None),
+        Err(f) => (Clients::none(), Some(f)),
+    };
+    let mut state = read(&clients, &desired).await;
+    let steps = plan(&mut state, &desired.workspace);
+    let region = match (&failure, clients.region.is_empty()) {
+        (None, false) => clients.region.clone(),
+        _ => aws
+            .region
+            .clone()
+            .unwrap_or_else(|| "the default region".into()),
+    };
+    Regional {
+        region,
+        clients,
+        failure,
+        state,
+        steps,
+    }
+}
+
+/// Plans every region at the same time; the result is in the order of `areas`.
+pub async fn plan_regions(desired: &Desired, areas: &[AwsArgs]) -> Vec<Regional> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, aws) in areas.iter().enumerate() {
+        let (desired, aws) = (desired.clone(), aws.clone());
+        tasks.spawn(async move { (i, plan_in(desired, aws).await) });
+    }
+    let mut done: Vec<(usize, Regional)> = tasks.join_all().await;
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Applies every region's plan at the same time: (region, outcomes), in the regions' order. A
+/// region AWS could not be reached in fails as a whole, and the others go on.
+pub async fn apply_regions(regionals: Vec<Regional>) -> Vec<(String, Vec<Outcome>)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, r) in regionals.into_iter().enumerate() {
+        tasks.spawn(async move {
+            let mut outcomes = apply(&r.clients, &r.state, &r.steps).await;
+            if let Some(f) = r.failure {
+                outcomes.insert(0, Outcome::unreachable("AWS", f));
+            }
+            (i, r.region, outcomes)
+        });
+    }
+    let mut done: Vec<(usize, String, Vec<Outcome>)> = tasks.join_all().await;
+    done.sort_by_key(|(i, _, _)| *i);
+    done.into_iter().map(|(_, r, o)| (r, o)).collect()
+}
+
 /// What will happen to one resource.
 #[derive(Debug, Clone)]
 pub enum Action {

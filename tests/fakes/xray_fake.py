@@ -9,13 +9,16 @@ the real rest-json protocol of botocore's xray/2016-04-12 model: every call is
     python3 tests/fakes/xray_fake.py --port 0 [--host 127.0.0.1] [--page-size 10]
 
 Prints `listening on http://HOST:PORT` once ready, then serves until SIGTERM/SIGINT.
-The region in ARNs comes from the request's SigV4 credential scope (default us-east-1);
+The region comes from the request's SigV4 credential scope (default us-east-1): each region has its
+own groups, rules and tags, as in AWS (GET /_fake/state?region=R shows one; faults may name
+"regions"). The region in ARNs is that region;
 the account is always 123456789012.
 
 Test control, not part of AWS and never in the request log:
   POST /_fake/reset     initial state (only the "Default" rule), no faults, empty log
   POST /_fake/faults    {"mode": "throttle"|"error500"|"denied"|"none", "count": N (-1: until reset),
-                         "operations": ["CreateSamplingRule", ...] (optional; default all)}
+                         "operations": ["CreateSamplingRule", ...] (optional; default all),
+                         "regions": ["eu-west-1", ...] (optional; default all)}
   GET  /_fake/requests  {"requests": [{"operation": "CreateGroup", "status": 200}, ...]}
   GET  /_fake/state     {"groups": [...], "sampling_rules": [...], "tags": {arn: [...]}}
 """
@@ -236,14 +239,27 @@ class XRayState:
         self.reset()
 
     def reset(self):
-        self.groups = {}  # GroupName -> Group shape (insertion order = creation order)
-        self.rules = {}  # RuleName -> SamplingRuleRecord (insertion order = creation order)
-        self.tags = {}  # resource ARN -> {Key: Value}; holds an entry for every resource
-        self.fault = None  # {"mode", "count", "operations"} or None
-        self.requests = []  # [{"operation", "status"}]
+        self.fault = None  # {"mode", "count", "operations", "regions"} or None
+        self.requests = []  # [{"operation", "status", "region"}]
+        # Each region has its own groups, rules and tags, as in AWS.
+        self.by_region = {}
+        self.use_region(DEFAULT_REGION)
+
+    def use_region(self, region):
+        """Points groups, rules and tags at REGION's, made (with its Default rule) on first use."""
+        if region not in self.by_region:
+            self.groups, self.rules, self.tags = {}, {}, {}
+            self._default_rule(region)
+            self.by_region[region] = (self.groups, self.rules, self.tags)
+        self.groups, self.rules, self.tags = self.by_region[region]
+
+    def _default_rule(self, region):
+        # self.groups: GroupName -> Group shape (insertion order = creation order)
+        # self.rules: RuleName -> SamplingRuleRecord (insertion order = creation order)
+        # self.tags: resource ARN -> {Key: Value}; holds an entry for every resource
         now = self._now()
         default = {
-            "RuleName": "Default", "RuleARN": f"arn:aws:xray:{DEFAULT_REGION}:{ACCOUNT}:sampling-rule/Default",
+            "RuleName": "Default", "RuleARN": f"arn:aws:xray:{region}:{ACCOUNT}:sampling-rule/Default",
             "ResourceARN": "*", "Priority": 10000, "FixedRate": 0.05, "ReservoirSize": 1,
             "ServiceName": "*", "ServiceType": "*", "Host": "*", "HTTPMethod": "*", "URLPath": "*",
             "Version": 1, "Attributes": {},
@@ -257,10 +273,12 @@ class XRayState:
         self._last_ts = max(round(time.time(), 3), round(self._last_ts + 0.001, 3))
         return self._last_ts
 
-    def take_fault(self, operation):
+    def take_fault(self, operation, region=DEFAULT_REGION):
         """The injected error for this request, if a /_fake/faults setting matches it."""
         f = self.fault
         if not f or f["count"] == 0 or (f["operations"] and operation not in f["operations"]):
+            return None
+        if f.get("regions") and region not in f["regions"]:
             return None
         if f["count"] > 0:
             f["count"] -= 1
@@ -555,17 +573,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def _aws(self, method, path, raw):
         operation = OPERATIONS.get(path) if method == "POST" else None
+        region = DEFAULT_REGION
         try:
             if operation is None:
                 raise ApiError("UnknownOperationException", f"No operation matches {method} {path}", 404)
-            with self.state.lock:
-                fault = self.state.take_fault(operation)
-            if fault:
-                raise fault
-            body = parse_json_object(raw)
             match = CREDENTIAL_SCOPE.search(self.headers.get("Authorization", ""))
             region = match.group(1) if match else DEFAULT_REGION
             with self.state.lock:
+                fault = self.state.take_fault(operation, region)
+            if fault:
+                raise fault
+            body = parse_json_object(raw)
+            with self.state.lock:
+                self.state.use_region(region)
                 status, payload = 200, getattr(self.state, "op_" + operation)(body, region)
         except ApiError as e:
             status, payload = e.status, {"Message": e.message, **e.extra}
@@ -574,7 +594,8 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             status, payload, error_type = 500, {"Message": "Internal server error"}, "InternalFailure"
         with self.state.lock:
-            self.state.requests.append({"operation": operation or path.lstrip("/"), "status": status})
+            self.state.requests.append({"operation": operation or path.lstrip("/"), "status": status,
+                                        "region": region})
         self._send(status, payload, [("x-amzn-ErrorType", error_type)] if status != 200 else ())
 
     def _control(self, method, path, raw):
@@ -586,6 +607,8 @@ class Handler(BaseHTTPRequestHandler):
             if (method, path) == ("GET", "/_fake/requests"):
                 return self._send(200, {"requests": copy.deepcopy(state.requests)})
             if (method, path) == ("GET", "/_fake/state"):
+                query = dict(p.split("=", 1) for p in urlsplit(self.path).query.split("&") if "=" in p)
+                state.use_region(query.get("region", DEFAULT_REGION))
                 return self._send(200, state.snapshot())
             if (method, path) == ("POST", "/_fake/faults"):
                 try:
@@ -626,7 +649,10 @@ def parse_fault(raw):
         if unknown:
             raise ValueError(f"operations must be a list of X-Ray operation names; unknown: {unknown}")
         operations = sorted(set(operations))
-    return {"mode": mode, "count": count, "operations": operations}
+    regions = spec.get("regions")
+    if regions is not None and not (isinstance(regions, list) and all(isinstance(r, str) for r in regions)):
+        raise ValueError("regions must be a list of region names")
+    return {"mode": mode, "count": count, "operations": operations, "regions": regions}
 
 
 class Server(ThreadingHTTPServer):

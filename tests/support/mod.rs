@@ -527,6 +527,18 @@ impl XrayFake {
         serde_json::from_str(&get(&format!("{}/_fake/state", self.url()))).unwrap()
     }
 
+    /// The groups, rules and tags of one region.
+    pub fn state_in(&self, region: &str) -> serde_json::Value {
+        serde_json::from_str(&get(&format!("{}/_fake/state?region={region}", self.url()))).unwrap()
+    }
+
+    /// Like `faults`, in these regions only.
+    pub fn faults_in(&self, mode: &str, count: i64, operations: &[&str], regions: &[&str]) {
+        let body = serde_json::json!({"mode": mode, "count": count, "operations": operations,
+            "regions": regions});
+        post(&format!("{}/_fake/faults", self.url()), &body.to_string());
+    }
+
     /// The stored rule named `name`.
     pub fn rule(&self, name: &str) -> serde_json::Value {
         let state = self.state();
