@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use crate::cmd::doctor::DoctorArgs;
 use crate::cmd::down::DownArgs;
 use crate::cmd::env::EnvArgs;
+use crate::cmd::export::ExportCommand;
 use crate::cmd::honeycomb::HoneycombCommand;
 use crate::cmd::init::InitArgs;
 use crate::cmd::logs::LogsCommand;
@@ -54,6 +55,9 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Prove that the telemetry arrives: send the backend requests, then find them in each service
     Verify(VerifyArgs),
+    /// Print what `up` provisions as a CloudFormation template or a Terraform configuration
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Check a Honeycomb key
     #[command(subcommand)]
     Honeycomb(HoneycombCommand),

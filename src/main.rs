@@ -7,6 +7,7 @@ mod doctor;
 mod drift;
 mod edit;
 mod error;
+mod export;
 mod files;
 mod group;
 mod honeycomb;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         Command::Down(a) => block_on(cmd::down::run(a)),
         Command::Doctor(a) => block_on(cmd::doctor::run(a)),
         Command::Verify(a) => block_on(cmd::verify::run(a)),
+        Command::Export(c) => cmd::export::run(c),
         Command::Honeycomb(c) => block_on(cmd::honeycomb::run(c)),
         Command::Rollbar(c) => block_on(cmd::rollbar::run(c)),
     };

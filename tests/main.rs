@@ -9,6 +9,7 @@ mod cli;
 mod doctor;
 mod doctor_cases;
 mod env;
+mod export;
 mod frontend;
 mod help;
 mod init;
