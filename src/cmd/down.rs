@@ -62,22 +62,9 @@ pub async fn run(a: DownArgs) -> Result<Exit, Failure> {
     // AWS (in each region) and Honeycomb are independent: one that cannot be reached leaves the
     // others to finish.
     let (regionals, hc) = {
-        let named: Vec<String> = areas.iter().filter_map(|x| x.region_hint()).collect();
-        let _reading = progress.start(if named.is_empty() {
-            "reading what exists".to_string()
-        } else {
-            format!("reading what exists in {}", named.join(", "))
-        });
-        let honeycomb_side = async {
-            match &desired.honeycomb {
-                None => None,
-                Some(d) => {
-                    let connected = honeycomb::connect(HONEYCOMB_TIMEOUT).await;
-                    let state = honeycomb::read(&connected, d, None).await;
-                    Some((connected, state))
-                }
-            }
-        };
+        let _reading = progress.start(super::up::reading(&areas));
+        let honeycomb_side =
+            honeycomb::connect_and_read(desired.honeycomb.as_ref(), None, HONEYCOMB_TIMEOUT);
         tokio::join!(engine::plan_regions(&desired, &areas), honeycomb_side)
     };
     let mut regionals = regionals;

@@ -94,22 +94,12 @@ pub async fn run(a: UpArgs) -> Result<Exit, Failure> {
     // AWS (in each region) and Honeycomb are independent: one that cannot be reached leaves the
     // others to finish.
     let (regionals, hc) = {
-        let named: Vec<String> = areas.iter().filter_map(|x| x.region_hint()).collect();
-        let _reading = progress.start(if named.is_empty() {
-            "reading what exists".to_string()
-        } else {
-            format!("reading what exists in {}", named.join(", "))
-        });
-        let honeycomb_side = async {
-            match &desired.honeycomb {
-                None => None,
-                Some(d) => {
-                    let connected = honeycomb::connect(HONEYCOMB_TIMEOUT).await;
-                    let state = honeycomb::read(&connected, d, a.marker.as_deref()).await;
-                    Some((connected, state))
-                }
-            }
-        };
+        let _reading = progress.start(super::up::reading(&areas));
+        let honeycomb_side = honeycomb::connect_and_read(
+            desired.honeycomb.as_ref(),
+            a.marker.as_deref(),
+            HONEYCOMB_TIMEOUT,
+        );
         tokio::join!(engine::plan_regions(&desired, &areas), honeycomb_side)
     };
     let mut regionals = regionals;
@@ -302,4 +292,14 @@ pub fn regions(aws: &AwsArgs, list: Option<&[String]>) -> Result<Vec<AwsArgs>, F
             ..aws.clone()
         })
         .collect())
+}
+
+/// What the spinner says while the regions are read.
+pub fn reading(areas: &[AwsArgs]) -> String {
+    let named: Vec<String> = areas.iter().filter_map(|x| x.region_hint()).collect();
+    if named.is_empty() {
+        "reading what exists".to_string()
+    } else {
+        format!("reading what exists in {}", named.join(", "))
+    }
 }

@@ -404,6 +404,16 @@ pub async fn run(a: VerifyArgs) -> Result<Exit, Failure> {
     }
 }
 
+/// Sends a GET; its status and JSON body (Null when the body is not JSON).
+async fn get_json(request: reqwest::RequestBuilder, url: &str) -> Result<(u16, Value), Failure> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| http::unreachable(url, &crate::error::root_cause(&e)))?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
+}
+
 fn elapsed(started: Instant) -> f64 {
     (started.elapsed().as_secs_f64() * 10.0).round() / 10.0
 }
@@ -553,12 +563,7 @@ async fn honeycomb_poll(
         let url = url.clone();
         let dataset = dataset.clone();
         async move {
-            let response = request
-                .send()
-                .await
-                .map_err(|e| http::unreachable(&url, &crate::error::root_cause(&e)))?;
-            let status = response.status().as_u16();
-            let body: Value = response.json().await.unwrap_or(Value::Null);
+            let (status, body) = get_json(request, &url).await?;
             match status {
                 200 => {
                     let written = body["last_written_at"].as_str().unwrap_or("");
@@ -726,12 +731,7 @@ async fn rollbar_poll(
         let request = c.get(&url).header("X-Rollbar-Access-Token", &token);
         let url = url.clone();
         async move {
-            let response = request
-                .send()
-                .await
-                .map_err(|e| http::unreachable(&url, &crate::error::root_cause(&e)))?;
-            let status = response.status().as_u16();
-            let body: Value = response.json().await.unwrap_or(Value::Null);
+            let (status, body) = get_json(request, &url).await?;
             if status == 429 {
                 return Err(Failure::new(Exit::RateLimited, "rate limited"));
             }

@@ -106,6 +106,19 @@ fn missing(auth: &Auth, permission: (&str, &str)) -> Option<Failure> {
     })
 }
 
+/// Connects and reads the Honeycomb side, when the workspace declares one: what `up` and `down`
+/// start from.
+pub async fn connect_and_read(
+    desired: Option<&HoneycombDesired>,
+    marker: Option<&str>,
+    timeout: Duration,
+) -> Option<(Result<Connected, Failure>, State)> {
+    let d = desired?;
+    let connected = connect(timeout).await;
+    let state = read(&connected, d, marker).await;
+    Some((connected, state))
+}
+
 /// A query as it is: its annotation and its spec.
 #[derive(Debug, Clone)]
 pub struct QueryFound {
