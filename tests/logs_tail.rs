@@ -123,7 +123,8 @@ impl Drop for Putter {
 fn prints_the_last_ten_minutes_as_the_aws_cli_does() {
     let moto = moto();
     let mut putter = Putter::new(&moto);
-    let now = now_ms();
+    // A time with a fraction of a second (123 ms), so that only `whole` below is a whole second.
+    let now = now_ms() / 1000 * 1000 - 1000 + 123;
     // A whole second still shows its microseconds (aws-cli#5912 fixed that in v2).
     let whole = (now - 120_000) / 1000 * 1000;
     putter.put(
