@@ -648,7 +648,7 @@ fn shorten(text: &str, max: usize) -> String {
 pub fn utc(seconds: f64, millis: bool) -> String {
     let total = (seconds * 1000.0).floor() as i64;
     let (days, of_day) = (total.div_euclid(86_400_000), total.rem_euclid(86_400_000));
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = crate::cmd::logs::civil_from_days(days);
     let (h, mi, s, ms) = (
         of_day / 3_600_000,
         of_day / 60_000 % 60,
@@ -660,19 +660,6 @@ pub fn utc(seconds: f64, millis: bool) -> String {
     } else {
         format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
     }
-}
-
-/// Year, month and day of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]

@@ -133,23 +133,22 @@ impl JsFile {
         self.calls_of("call_expression", "function", name)
     }
 
+    /// The name a call or `new` is made with: `NAME(...)` or `x.NAME(...)`.
+    fn callee<'t>(&'t self, n: Node<'t>, field: &str) -> Option<&'t str> {
+        let callee = n.child_by_field_name(field)?;
+        match callee.kind() {
+            "member_expression" => callee
+                .child_by_field_name("property")
+                .map(|p| self.node_text(p)),
+            "identifier" => Some(self.node_text(callee)),
+            _ => None,
+        }
+    }
+
     fn calls_of(&self, kind: &str, field: &str, name: &str) -> Vec<Call> {
         let mut found = Vec::new();
         self.walk(self.tree.root_node(), &mut |n| {
-            if n.kind() != kind {
-                return;
-            }
-            let Some(callee) = n.child_by_field_name(field) else {
-                return;
-            };
-            let called = match callee.kind() {
-                "member_expression" => callee
-                    .child_by_field_name("property")
-                    .map(|p| self.node_text(p)),
-                "identifier" => Some(self.node_text(callee)),
-                _ => None,
-            };
-            if called != Some(name) {
+            if n.kind() != kind || self.callee(n, field) != Some(name) {
                 return;
             }
             let arguments = n
@@ -266,20 +265,7 @@ impl JsFile {
     pub fn constructed(&self, name: &str) -> Vec<Construction> {
         let mut found = Vec::new();
         self.walk(self.tree.root_node(), &mut |n| {
-            if n.kind() != "new_expression" {
-                return;
-            }
-            let Some(callee) = n.child_by_field_name("constructor") else {
-                return;
-            };
-            let called = match callee.kind() {
-                "member_expression" => callee
-                    .child_by_field_name("property")
-                    .map(|p| self.node_text(p)),
-                "identifier" => Some(self.node_text(callee)),
-                _ => None,
-            };
-            if called != Some(name) {
+            if n.kind() != "new_expression" || self.callee(n, "constructor") != Some(name) {
                 return;
             }
             let arguments = n
